@@ -1,0 +1,224 @@
+//! `ecert`: the hub server and its command-line tools.
+
+mod audit;
+mod config;
+
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ecert", version, about = "Trust hub for electronically signed trade documents")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub (API, Swagger UI at /api/docs, metrics).
+    Serve(ServeArgs),
+    /// Local administration on the machine that holds the database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Print the OpenAPI document of the REST API (JSON).
+    Openapi,
+    /// Test PKI tools.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// The verifiable audit log: export it, verify checkpoints, proofs and exports offline.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Write a complete test PKI (CAs, signers in every state, CRL, OCSP, TSA) as PEM files with a README.
+    Demo {
+        /// Output directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides config and ECERT_LISTEN).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Data directory (overrides config and ECERT_DATA_DIR).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// On an empty hub, create demo participants and print their API keys.
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(clap::Args)]
+struct StoreArgs {
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (overrides config and ECERT_DATABASE_URL).
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the hub operator institution and print its first API key (shown once).
+    Bootstrap {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The operator's country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: String,
+        /// The country's name, used if the country is not registered yet.
+        #[arg(long)]
+        country_name: String,
+        /// The operator institution's name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// A CLI failure: one readable line on stderr and a non-zero exit code.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("database: {0}")]
+    Store(#[from] ecert_store::StoreError),
+    #[error("{0}")]
+    Hub(#[from] ecert_hub::HubError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Pki(#[from] ecert_pki::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ECERT_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ecert: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ecert: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Audit(command) => audit::run(command).await,
+        Command::Openapi => {
+            let json = serde_json::to_string_pretty(&ecert_server::openapi())
+                .map_err(|e| CliError::Io(std::io::Error::other(e)))?;
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pki(PkiCommand::Demo { out }) => {
+            let pki = ecert_pki::testpki::TestPki::generate()?;
+            let files = pki.write_pem_dir(&out)?;
+            println!("wrote {} files to {} (see README.md there)", files.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin(AdminCommand::Bootstrap { store, country, country_name, name }) => {
+            let hub = open_hub(&load_config(store.config.as_deref(), store.data_dir, store.database_url)?).await?;
+            let (id, key) = hub.bootstrap_operator(&country, &country_name, &name).await?;
+            println!("operator institution: {id}");
+            println!("operator API key (shown once, store it safely): {key}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_config(file: Option<&std::path::Path>, data_dir: Option<PathBuf>, database_url: Option<String>) -> Result<Config, CliError> {
+    let mut config = Config::load(file)?;
+    if let Some(d) = data_dir {
+        config.data_dir = d;
+    }
+    if let Some(u) = database_url {
+        config.database_url = Some(u);
+    }
+    Ok(config)
+}
+
+async fn open_hub(config: &Config) -> Result<ecert_hub::Hub, CliError> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = ecert_store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    let log_key = ecert_hub::load_or_create_log_key(&config.data_dir, ecert_hub::DEFAULT_LOG_ORIGIN)?;
+    Ok(ecert_hub::Hub::new(store, log_key))
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
+    let mut config = load_config(args.config.as_deref(), args.data_dir, None)?;
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let hub = open_hub(&config).await?;
+    let backend = hub.store().backend();
+    if args.demo {
+        match hub.seed_demo().await {
+            Ok(demo) => print_demo(&demo, config.listen),
+            Err(ecert_hub::HubError::Conflict(_)) => {
+                println!("demo: the hub already has participants; keeping them (demo keys were printed on first start)")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let local = listener.local_addr()?;
+    let data_dir = std::fs::canonicalize(&config.data_dir).unwrap_or(config.data_dir.clone());
+    println!("ecert hub listening on http://{local}  (API docs: http://{local}/api/docs)");
+    println!("data directory: {}  (database: {backend})", data_dir.display());
+    let app = ecert_server::app(hub, &config.http_limits());
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo(demo: &ecert_hub::demo::DemoCredentials, listen: SocketAddr) {
+    println!("demo data created. API keys (use as 'Authorization: Bearer <key>' in Swagger's Authorize button):");
+    println!("  hub operator:        {}", demo.operator_key);
+    println!("  issuing CAB:         {}   (institution {})", demo.cab_key, demo.cab_id);
+    println!("  receiving authority: {}   (institution {})", demo.receiver_key, demo.receiver_id);
+    println!("  try: curl -H 'Authorization: Bearer {}' http://{listen}/api/v1/me", demo.cab_key);
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

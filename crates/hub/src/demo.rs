@@ -1,0 +1,153 @@
+//! Demo data for `ecert serve --demo`: enough participants, accreditation, scope and keys for a newcomer to try
+//! every endpoint from the Swagger UI within a minute.
+
+use crate::{Hub, Result};
+use ecert_domain::accreditation::{NewAccreditation, NewAccreditationBody};
+use ecert_domain::auth::{Credential, Principal};
+use ecert_domain::institution::{ContactPoint, LifecycleStatus, NewInstitution, Role};
+use ecert_domain::scope::NewScopeEntry;
+use serde::Serialize;
+use time::Duration;
+
+/// The credentials the demo prints: one API key per role.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoCredentials {
+    pub operator_key: String,
+    pub cab_key: String,
+    pub receiver_key: String,
+    pub cab_id: String,
+    pub receiver_id: String,
+}
+
+/// The operator that the local `ecert admin` command and the demo act as before any key exists.
+pub fn local_admin(institution: ecert_domain::ids::InstitutionId) -> Principal {
+    Principal { institution, roles: vec![Role::HubOperator], credential: Credential::LocalAdmin }
+}
+
+fn contact(name: &str, email: &str) -> ContactPoint {
+    ContactPoint { name: name.into(), email: email.into(), phone: None, function: Some("Focal point".into()) }
+}
+
+impl Hub {
+    /// Creates the hub operator institution and its first API key (`ecert admin bootstrap`). The operator's
+    /// country is registered on the way if needed.
+    pub async fn bootstrap_operator(
+        &self,
+        country: &str,
+        country_name: &str,
+        name: &str,
+    ) -> Result<(ecert_domain::ids::InstitutionId, String)> {
+        let bootstrap = local_admin(ecert_domain::ids::InstitutionId::new());
+        if self.store().get_country(&country.to_ascii_uppercase()).await?.is_none() {
+            self.create_country(&bootstrap, country, country_name).await?;
+        }
+        let (operator, _) = self
+            .create_institution(
+                &bootstrap,
+                NewInstitution {
+                    country: country.into(),
+                    name: name.into(),
+                    roles: vec![Role::HubOperator.code().into()],
+                    contacts: vec![],
+                },
+            )
+            .await?;
+        let admin = local_admin(operator.institution.id);
+        self.set_institution_status(&admin, operator.institution.id, LifecycleStatus::Active).await?;
+        let key = self.create_api_key(&admin, operator.institution.id, "bootstrap operator key").await?;
+        Ok((operator.institution.id, key.key))
+    }
+
+    /// Seeds an empty hub with demo participants. Refuses to run on a hub that already has participants, so a demo
+    /// flag can never mix fake CABs into real data.
+    pub async fn seed_demo(&self) -> Result<DemoCredentials> {
+        let existing = self
+            .store()
+            .list_institutions(&Default::default(), &ecert_domain::page::PageRequest::first(1))
+            .await?;
+        if !existing.items.is_empty() {
+            return Err(crate::HubError::Conflict("demo data is only created on an empty hub".into()));
+        }
+        let (operator_id, operator_key) = self.bootstrap_operator("KZ", "Kazakhstan", "e-CERT Hub Operator").await?;
+        let op = local_admin(operator_id);
+        self.create_country(&op, "UZ", "Uzbekistan").await?;
+
+        let (cab, _) = self
+            .create_institution(
+                &op,
+                NewInstitution {
+                    country: "KZ".into(),
+                    name: "Almaty Product Testing Laboratory".into(),
+                    roles: vec![Role::IssuingCab.code().into()],
+                    contacts: vec![contact("Aigerim Demo", "lab@example.kz")],
+                },
+            )
+            .await?;
+        let (receiver, _) = self
+            .create_institution(
+                &op,
+                NewInstitution {
+                    country: "UZ".into(),
+                    name: "Uzbekistan Technical Regulation Agency".into(),
+                    roles: vec![Role::Regulator.code().into(), Role::Customs.code().into()],
+                    contacts: vec![contact("Dilshod Demo", "agency@example.uz")],
+                },
+            )
+            .await?;
+        let cab_id = cab.institution.id;
+        let receiver_id = receiver.institution.id;
+        self.set_institution_status(&op, cab_id, LifecycleStatus::Active).await?;
+        self.set_institution_status(&op, receiver_id, LifecycleStatus::Active).await?;
+
+        let (body, _) = self
+            .create_accreditation_body(
+                &op,
+                NewAccreditationBody {
+                    name: "National Accreditation Centre (demo)".into(),
+                    country: "KZ".into(),
+                    arrangement: "ilac_mra_and_iaf_mla".into(),
+                    predecessor: None,
+                },
+            )
+            .await?;
+        let today = self.now().date();
+        for (basis, number) in [("iso17025", "KZ.T.02.0001"), ("iso17065", "KZ.O.02.0001")] {
+            self.create_accreditation(
+                &op,
+                cab_id,
+                NewAccreditation {
+                    basis: basis.into(),
+                    body: Some(body.id),
+                    designated_by: None,
+                    certificate_number: number.into(),
+                    valid_from: today - Duration::days(365),
+                    valid_until: today + Duration::days(3 * 365),
+                },
+            )
+            .await?;
+        }
+        for (doc_type, prefix) in [("TR", "84"), ("TR", "85"), ("CoC", "8471"), ("CoC", "8516")] {
+            self.create_scope_entry(
+                &op,
+                cab_id,
+                NewScopeEntry {
+                    document_type: doc_type.into(),
+                    hs_prefix: prefix.into(),
+                    destinations: vec!["UZ".into()],
+                    valid_from: today - Duration::days(30),
+                    valid_until: None,
+                },
+            )
+            .await?;
+        }
+        let cab_key = self.create_api_key(&op, cab_id, "demo CAB key").await?.key;
+        let receiver_key = self.create_api_key(&op, receiver_id, "demo receiver key").await?.key;
+        Ok(DemoCredentials {
+            operator_key,
+            cab_key,
+            receiver_key,
+            cab_id: cab_id.to_string(),
+            receiver_id: receiver_id.to_string(),
+        })
+    }
+}

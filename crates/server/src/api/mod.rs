@@ -1,0 +1,91 @@
+//! The REST API under `/api/v1`. Each area is a module that contributes its routes to one `OpenApiRouter`; the
+//! OpenAPI document is produced from that same router, so a route cannot exist undocumented.
+
+mod accreditation;
+mod certificates;
+mod countries;
+mod institutions;
+mod keys;
+mod log;
+mod me;
+
+use crate::AppState;
+use crate::error::Problem;
+use ecert_store::Receipt;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ecert hub API",
+        description = "Trust hub for electronically signed conformity certificates and test reports. \
+            Authenticate with an API key: `Authorization: Bearer ecert_…`. Errors are RFC 9457 problem+json. \
+            Hub verification results are reference information, not legal acceptance or customs clearance."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Problem)),
+    security(("api_key" = [])),
+    tags(
+        (name = "participants", description = "Countries and institutions"),
+        (name = "accreditation", description = "Accreditation bodies, CAB accreditation and authorised scope"),
+        (name = "certificates", description = "The Public Key Registry"),
+        (name = "access", description = "API keys and the caller's identity"),
+        (name = "audit", description = "Audit events"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ecert API key").build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(countries::routes())
+        .merge(institutions::routes())
+        .merge(accreditation::routes())
+        .merge(certificates::routes())
+        .merge(keys::routes())
+        .merge(me::routes())
+        .merge(log::routes())
+}
+
+/// The answer to every acknowledged write: the changed record and the audit-log receipt of the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Written<T> {
+    pub data: T,
+    pub receipt: Receipt,
+}
+
+impl<T> Written<T> {
+    pub fn new((data, receipt): (T, Receipt)) -> Self {
+        Self { data, receipt }
+    }
+}
+
+/// Cursor pagination parameters shared by every list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> ecert_domain::page::PageRequest {
+        ecert_domain::page::PageRequest::new(self.after.clone(), self.limit)
+    }
+}

@@ -1,0 +1,38 @@
+//! PostgreSQL: for several hub processes sharing one database. Audit appends lock the single `log_head` row, which
+//! orders every audited write across processes.
+
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+
+type Db = sqlx::Postgres;
+type DbPool = sqlx::PgPool;
+type DbConn = sqlx::PgConnection;
+const BACKEND: &str = "postgres";
+type This = PgStore;
+
+pub struct PgStore {
+    pool: DbPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> crate::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    fn write_pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    fn read_pool(&self) -> &DbPool {
+        &self.pool
+    }
+}
+
+include!("common.rs");
+include!("log.rs");
