@@ -2,6 +2,7 @@
 
 mod audit;
 mod config;
+mod sign;
 
 use clap::{Parser, Subcommand};
 use config::Config;
@@ -25,6 +26,16 @@ enum Command {
     Admin(AdminCommand),
     /// Print the OpenAPI document of the REST API (JSON).
     Openapi,
+    /// Sign a PDF (PAdES B-B; B-T with --tsa; B-LT with --dss-*).
+    Sign(sign::SignArgs),
+    /// Write a realistic sample document (unsigned PDF) for demos and tests.
+    Sample {
+        /// coc (Conformity Certificate) or tr (Test Report).
+        #[arg(long, default_value = "coc")]
+        kind: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Test PKI tools.
     #[command(subcommand)]
     Pki(PkiCommand),
@@ -101,6 +112,11 @@ enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Pki(#[from] ecert_pki::Error),
+    #[error("{0}")]
+    Pdf(#[from] ecert_pdf::PdfError),
+    /// A usage or input problem, already phrased for the user.
+    #[error("{0}")]
+    Usage(String),
 }
 
 fn main() -> ExitCode {
@@ -131,6 +147,22 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Audit(command) => audit::run(command).await,
+        // Signing may call a TSA with a blocking HTTP client, which must not run on an async worker.
+        Command::Sign(args) => tokio::task::spawn_blocking(move || sign::run(args))
+            .await
+            .map_err(|e| CliError::Usage(format!("signing task failed: {e}")))?
+            .map(|()| ExitCode::SUCCESS),
+        Command::Sample { kind, out } => {
+            let kind = match kind.as_str() {
+                "coc" => ecert_pdf::samples::DocumentKind::ConformityCertificate,
+                "tr" => ecert_pdf::samples::DocumentKind::TestReport,
+                other => return Err(CliError::Usage(format!("unknown --kind '{other}' (expected coc or tr)"))),
+            };
+            let pdf = ecert_pdf::samples::generate(&ecert_pdf::samples::SampleDocument::example(kind));
+            sign::write_atomically(&out, &pdf)?;
+            println!("wrote {} ({} bytes)", out.display(), pdf.len());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Openapi => {
             let json = serde_json::to_string_pretty(&ecert_server::openapi())
                 .map_err(|e| CliError::Io(std::io::Error::other(e)))?;
