@@ -211,8 +211,20 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     let hub = open_hub(&config).await?;
     let backend = hub.store().backend();
     if args.demo {
-        match hub.seed_demo().await {
-            Ok(demo) => print_demo(&demo, config.listen),
+        let pki_dir = config.data_dir.join("demo-pki");
+        let pki = if pki_dir.exists() { None } else { Some(ecert_pki::testpki::TestPki::generate()?) };
+        match hub.seed_demo(pki.as_ref()).await {
+            Ok(demo) => {
+                if let Some(pki) = &pki {
+                    pki.write_pem_dir(&pki_dir)?;
+                }
+                print_demo(&demo, config.listen);
+                println!(
+                    "  demo PKI (registered for the demo CAB): {}  e.g. ECERT_SIGN_PASSPHRASE=demo ecert sign doc.pdf -o signed.pdf --p12 {}",
+                    pki_dir.display(),
+                    pki_dir.join("signer-valid-rsa.p12").display()
+                );
+            }
             Err(ecert_hub::HubError::Conflict(_)) => {
                 println!("demo: the hub already has participants; keeping them (demo keys were printed on first start)")
             }

@@ -6,6 +6,7 @@ use ecert_domain::accreditation::{NewAccreditation, NewAccreditationBody};
 use ecert_domain::auth::{Credential, Principal};
 use ecert_domain::institution::{ContactPoint, LifecycleStatus, NewInstitution, Role};
 use ecert_domain::scope::NewScopeEntry;
+use ecert_pki::testpki::{TestPki, TestSigner};
 use serde::Serialize;
 use time::Duration;
 
@@ -58,9 +59,9 @@ impl Hub {
         Ok((operator.institution.id, key.key))
     }
 
-    /// Seeds an empty hub with demo participants. Refuses to run on a hub that already has participants, so a demo
-    /// flag can never mix fake CABs into real data.
-    pub async fn seed_demo(&self) -> Result<DemoCredentials> {
+    /// Seeds an empty hub with demo participants; with a test PKI, the demo CAB's certificates are registered too.
+    /// Refuses to run on a hub that already has participants, so a demo flag can never mix fake CABs into real data.
+    pub async fn seed_demo(&self, pki: Option<&TestPki>) -> Result<DemoCredentials> {
         let existing = self
             .store()
             .list_institutions(&Default::default(), &ecert_domain::page::PageRequest::first(1))
@@ -139,6 +140,16 @@ impl Hub {
                 },
             )
             .await?;
+        }
+        if let Some(pki) = pki {
+            // The CAB's issuing CA and its two valid signers, so documents signed with the demo PKI are trusted.
+            for cert in [
+                &pki.ca.certificate,
+                &pki.signer(TestSigner::ValidRsa).credentials.certificate,
+                &pki.signer(TestSigner::ValidEcP256).credentials.certificate,
+            ] {
+                self.register_certificate(&op, cab_id, cert.der()).await?;
+            }
         }
         let cab_key = self.create_api_key(&op, cab_id, "demo CAB key").await?.key;
         let receiver_key = self.create_api_key(&op, receiver_id, "demo receiver key").await?.key;

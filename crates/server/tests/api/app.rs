@@ -41,7 +41,7 @@ impl TestApp {
         let store = store_for_test(dir.path()).await;
         let log_key = ecert_hub::load_or_create_log_key(dir.path(), "test.ecert.local/log").expect("log key");
         let hub = Hub::new(store, log_key);
-        let demo = hub.seed_demo().await.expect("seed demo");
+        let demo = hub.seed_demo(None).await.expect("seed demo");
         let app = ecert_server::app(hub, &ecert_server::HttpLimits::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
