@@ -159,10 +159,10 @@ fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         Some(Err(e)) => return Ok(rejected("checkpoint", e)),
         None => None,
     };
-    if let (Some(path), Some(checkpoint)) = (&args.inclusion, &checkpoint) {
-        if let Err(e) = verify_inclusion(args, path, checkpoint)? {
-            code = rejected("inclusion proof", e);
-        }
+    if let (Some(path), Some(checkpoint)) = (&args.inclusion, &checkpoint)
+        && let Err(e) = verify_inclusion(args, path, checkpoint)?
+    {
+        code = rejected("inclusion proof", e);
     }
     if let (Some(path), Some(old), Some(new)) = (&args.consistency, &args.old_checkpoint, &checkpoint) {
         let old = match open_checkpoint(old, &key)? {

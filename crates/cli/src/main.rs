@@ -3,6 +3,7 @@
 mod audit;
 mod config;
 mod sign;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use config::Config;
@@ -28,6 +29,8 @@ enum Command {
     Openapi,
     /// Sign a PDF (PAdES B-B; B-T with --tsa; B-LT with --dss-*).
     Sign(sign::SignArgs),
+    /// Validate the signatures of a PDF (report in text or JSON; the exit code is the verdict).
+    Verify(verify::VerifyArgs),
     /// Write a realistic sample document (unsigned PDF) for demos and tests.
     Sample {
         /// coc (Conformity Certificate) or tr (Test Report).
@@ -106,7 +109,8 @@ enum CliError {
     Config(#[from] config::ConfigError),
     #[error("database: {0}")]
     Store(#[from] ecert_store::StoreError),
-    #[error("{0}")]
+    /// On the operator's own machine the internal detail (a path, a database message) is what helps.
+    #[error("{}", match .0 { ecert_hub::HubError::Internal(detail) => detail.clone(), other => other.to_string() })]
     Hub(#[from] ecert_hub::HubError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -152,6 +156,12 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             .await
             .map_err(|e| CliError::Usage(format!("signing task failed: {e}")))?
             .map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => {
+            let code = tokio::task::spawn_blocking(move || verify::run(args))
+                .await
+                .map_err(|e| CliError::Usage(format!("validation task failed: {e}")))??;
+            Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+        }
         Command::Sample { kind, out } => {
             let kind = match kind.as_str() {
                 "coc" => ecert_pdf::samples::DocumentKind::ConformityCertificate,
@@ -209,6 +219,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
         config.listen = listen;
     }
     let hub = open_hub(&config).await?;
+    // Builds the Merkle tree for events written before the log existed; appends need it complete.
+    hub.prepare_log().await?;
     let backend = hub.store().backend();
     if args.demo {
         let pki_dir = config.data_dir.join("demo-pki");
@@ -236,6 +248,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     let data_dir = std::fs::canonicalize(&config.data_dir).unwrap_or(config.data_dir.clone());
     println!("ecert hub listening on http://{local}  (API docs: http://{local}/api/docs)");
     println!("data directory: {}  (database: {backend})", data_dir.display());
+    // Any number of hub processes may run this: checkpoints are keyed by tree size, so concurrent signers agree.
+    tokio::spawn(hub.clone().run_checkpointer(ecert_hub::DEFAULT_CHECKPOINT_INTERVAL));
     let app = ecert_server::app(hub, &config.http_limits());
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

@@ -133,3 +133,31 @@ fn bad_inputs_give_one_line_and_write_nothing() {
     let o = f.sign(&f.path("doc.pdf"), &out_path, &["--p12", &p12, "--tsa", "http://127.0.0.1:9/tsa"], Some("demo"));
     assert_refused(&o, "tsa", &out_path);
 }
+
+#[test]
+fn verify_exit_codes_follow_the_verdict() {
+    let f = Fixture::new();
+    let signed = f.path("signed.pdf");
+    assert!(f.sign(&f.path("doc.pdf"), &signed, &["--p12", &f.pki("signer-valid-rsa.p12")], Some("demo")).status.success());
+    let root = f.pki("root-ca.pem");
+    let run = |file: &Path, extra: &[&str]| {
+        let mut args = vec!["verify", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        f.ecert(&args, None)
+    };
+    let passed = run(&signed, &["--trust", &root]);
+    assert_eq!(passed.status.code(), Some(0), "{}", String::from_utf8_lossy(&passed.stdout));
+    assert!(String::from_utf8_lossy(&passed.stdout).contains("TOTAL_PASSED"));
+    assert_eq!(run(&signed, &[]).status.code(), Some(2), "no anchors: INDETERMINATE");
+    let mut tampered = std::fs::read(&signed).unwrap();
+    tampered[300] ^= 0x01;
+    std::fs::write(f.path("tampered.pdf"), &tampered).unwrap();
+    let failed = run(&f.path("tampered.pdf"), &["--trust", &root, "--json"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["sub_indication"], "HASH_FAILURE");
+    assert_eq!(run(&f.path("doc.pdf"), &[]).status.code(), Some(3), "unsigned document");
+    let bad_at = run(&signed, &["--at", "yesterday"]);
+    assert_eq!(bad_at.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_at.stderr).contains("RFC 3339"));
+}

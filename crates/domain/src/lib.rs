@@ -16,6 +16,8 @@ pub mod institution;
 pub mod page;
 pub mod pkr;
 pub mod scope;
+pub mod document;
+pub mod exchange;
 
 pub use error::{FieldError, FieldErrors};
 

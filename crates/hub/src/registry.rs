@@ -24,6 +24,14 @@ use time::{Date, OffsetDateTime};
 
 const MAX_CERT_INPUT: usize = 64 * 1024;
 
+/// Turns a uniqueness violation into a conflict the caller can read; other store errors map as usual.
+fn on_conflict(message: impl FnOnce() -> String) -> impl FnOnce(ecert_store::StoreError) -> HubError {
+    move |e| match e {
+        ecert_store::StoreError::Conflict(_) => HubError::Conflict(message()),
+        other => other.into(),
+    }
+}
+
 /// An institution as a given caller may see it: contact points (personal data) only for the institution itself
 /// and the operator.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -80,10 +88,7 @@ impl Hub {
         let Some(code) = code else { return Err(HubError::invalid("code", "missing")) };
         let country = Country { code, name: name.to_owned(), created_at: self.now() };
         let audit = self.event(p, EventType::CountryRegistered, None, vec![format!("country:{code}")]).after(&country);
-        let receipt = self.store().insert_country(&country, &audit).await.map_err(|e| match e {
-            ecert_store::StoreError::Conflict(_) => HubError::Conflict(format!("country {code} is already registered")),
-            other => other.into(),
-        })?;
+        let receipt = self.store().insert_country(&country, &audit).await.map_err(on_conflict(|| format!("country {code} is already registered")))?;
         Ok((country, receipt))
     }
 
@@ -110,13 +115,10 @@ impl Hub {
         let audit = self
             .event(p, EventType::InstitutionCreated, Some(institution.id), vec![format!("institution:{}", institution.id)])
             .after(&institution);
-        let receipt = self.store().insert_institution(&institution, &audit).await.map_err(|e| match e {
-            ecert_store::StoreError::Conflict(_) => HubError::Conflict(format!(
+        let receipt = self.store().insert_institution(&institution, &audit).await.map_err(on_conflict(|| format!(
                 "an institution named '{}' already exists in {}",
                 institution.name, institution.country
-            )),
-            other => other.into(),
-        })?;
+            )))?;
         Ok((self.view(p, institution), receipt))
     }
 
@@ -225,12 +227,7 @@ impl Hub {
         let audit = self
             .event(p, EventType::AccreditationBodyCreated, None, vec![format!("accreditation_body:{}", body.id)])
             .after(&body);
-        let receipt = self.store().insert_accreditation_body(&body, &audit).await.map_err(|e| match e {
-            ecert_store::StoreError::Conflict(_) => {
-                HubError::Conflict(format!("an accreditation body named '{}' already exists", body.name))
-            }
-            other => other.into(),
-        })?;
+        let receipt = self.store().insert_accreditation_body(&body, &audit).await.map_err(on_conflict(|| format!("an accreditation body named '{}' already exists", body.name)))?;
         Ok((body, receipt))
     }
 
@@ -271,13 +268,10 @@ impl Hub {
         let audit = self
             .event(p, EventType::AccreditationCreated, Some(cab), vec![format!("accreditation:{}", accreditation.id)])
             .after(&accreditation);
-        let receipt = self.store().insert_accreditation(&accreditation, &audit).await.map_err(|e| match e {
-            ecert_store::StoreError::Conflict(_) => HubError::Conflict(format!(
+        let receipt = self.store().insert_accreditation(&accreditation, &audit).await.map_err(on_conflict(|| format!(
                 "accreditation {} is already registered for this CAB",
                 accreditation.certificate_number
-            )),
-            other => other.into(),
-        })?;
+            )))?;
         Ok((accreditation, receipt))
     }
 
@@ -300,12 +294,7 @@ impl Hub {
         let audit = self
             .event(p, EventType::ScopeEntryCreated, Some(cab), vec![format!("scope_entry:{}", entry.id)])
             .after(&entry);
-        let receipt = self.store().insert_scope_entry(&entry, &audit).await.map_err(|e| match e {
-            ecert_store::StoreError::Conflict(_) => {
-                HubError::Conflict("an identical scope entry already exists for this CAB".into())
-            }
-            other => other.into(),
-        })?;
+        let receipt = self.store().insert_scope_entry(&entry, &audit).await.map_err(on_conflict(|| "an identical scope entry already exists for this CAB".into()))?;
         Ok((entry, receipt))
     }
 

@@ -10,7 +10,7 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ecert_domain::audit::{AuditEvent, Digest, EventType};
 use ecert_domain::ids::InstitutionId;
-use ecert_store::{SqliteStore, Store};
+use ecert_store::{AuditLogStore, SqliteStore, Store};
 use ecert_translog::{consistency_plan, inclusion_plan};
 use std::time::Instant;
 use time::macros::datetime;

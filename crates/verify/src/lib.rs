@@ -25,7 +25,9 @@
 //! 4. **Time and revocation** ([`timestamp`], [`revocation`], [`TrustContext`]): signature timestamps (imprint =
 //!    hash of the signature value; a trusted one sets the best signature time), document
 //!    timestamps (imprint = hash of the covered bytes), CRL/OCSP from /DSS and
-//!    adbe-revocationInfoArchival (verified against the issuer), registry revocations.
+//!    adbe-revocationInfoArchival (verified against the issuer, checked for freshness at the best
+//!    signature time per [`RevocationPolicy`], for every non-anchor certificate of the signer's,
+//!    the signature TSA's and the document timestamp TSA's paths), registry revocations.
 //! 5. **Modification analysis** ([`modification`]): deny by default; DSS/VRI, document
 //!    timestamps, new signatures, form filling (DocMDP P>=2, FieldMDP locks), annotations (P=3 and
 //!    policy) are the only accepted changes; the violations name the objects.
@@ -48,6 +50,13 @@
 //!   CHAIN_CONSTRAINTS_FAILURE.
 //! - Registry revocation at or before the proven signing time: TOTAL_FAILED / REVOKED; without a
 //!   proof of the signing time: INDETERMINATE / REVOKED_NO_POE.
+//! - Embedded CRL/OCSP: signer revoked at or before the best signature time as above (REVOKED /
+//!   REVOKED_NO_POE); an intermediate CA revoked at or before it: INDETERMINATE /
+//!   REVOKED_CA_NO_POE, proven or not (EN 319 102-1 keeps TOTAL_FAILED / REVOKED for the signing
+//!   certificate); only stale "good" data (window not covering the best signature time):
+//!   INDETERMINATE / TRY_LATER. A signature timestamp whose TSA path is revoked (or only stale)
+//!   at its genTime does not prove the signing time. No data for a CA or TSA is a reason only
+//!   (registry and anchors are authoritative).
 //! - RSA keys under `min_rsa_bits`: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE (math still checked).
 //! - A signature timestamp the policy cannot use (SHA-1, no TSA certificate) is ignored with a
 //!   reason; one that does not match the signature fails the signature.
@@ -69,7 +78,7 @@ pub mod trust;
 mod validate;
 
 pub use error::VerifyError;
-pub use policy::{Limits, ValidationPolicy};
+pub use policy::{Limits, RevocationPolicy, ValidationPolicy};
 pub use report::{Indication, Integrity, Report, SubIndication};
 pub use trust::{RegistryRevocation, TrustContext};
 pub use validate::validate_pdf;

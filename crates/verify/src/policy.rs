@@ -3,6 +3,7 @@
 //! policy.
 
 use serde::Serialize;
+use time::Duration;
 
 /// Digest algorithms the engine can compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -60,12 +61,52 @@ pub struct CmsPolicy {
 pub struct TrustPolicy {
     /// Longest certificate path accepted (signer to anchor, inclusive).
     pub max_path_len: usize,
-    /// Require a revocation status (CRL/OCSP or registry) for the signer to reach TOTAL_PASSED.
-    /// When false, missing revocation data is only a reason, not an indeterminate verdict.
+    /// Require verified CRL/OCSP data for the signer (from /DSS or the CMS revocation archive) to
+    /// reach TOTAL_PASSED; without it the verdict is INDETERMINATE / TRY_LATER. When false (the
+    /// hub default, where the Public Key Registry is authoritative) its absence is only a reason.
     pub require_revocation_info: bool,
-    /// Maximum age (seconds) of a CRL/OCSP response relative to the validation time when it has
-    /// no nextUpdate.
-    pub max_revocation_age_secs: i64,
+    /// Freshness of embedded CRL/OCSP data and how far along the path it is checked.
+    pub revocation: RevocationPolicy,
+}
+
+/// Revocation freshness (ETSI EN 319 102-1 clause 5.2.5, "revocation freshness checker").
+///
+/// Embedded CRL/OCSP data is checked for every non-anchor certificate of the signer's path and of
+/// the TSA's path, at the best signature time `T` (the trusted timestamp's genTime, else the
+/// validation time). A verified item that says "good" only counts when its validity window
+/// covers `T`:
+///
+/// - `thisUpdate >= T - max_staleness` (for OCSP, the SingleResponse's thisUpdate), and
+/// - `nextUpdate`, when present, is not before `T`.
+///
+/// Verified "good" data that fails either test is *stale*: INDETERMINATE / TRY_LATER, whatever
+/// [`TrustPolicy::require_revocation_info`] says, because the document offers evidence that
+/// cannot support the verdict. A revocation found in stale data still counts (revocation is
+/// final). Missing data for a certificate stays a reason only unless
+/// `require_revocation_info` is set (for the signer); for CA certificates the registry and
+/// anchors are authoritative, so missing data is never a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevocationPolicy {
+    /// How long before the best signature time a CRL/OCSP `thisUpdate` may lie.
+    ///
+    /// Default 7 days: the CA/Browser Forum Baseline Requirements (4.9.7, 4.9.10) make CAs
+    /// reissue CRLs at least every 7 days and refresh OCSP responses well within that, so data
+    /// issued more than 7 days before signing had been superseded when the document was signed.
+    pub max_staleness: Duration,
+}
+
+impl Default for RevocationPolicy {
+    fn default() -> Self {
+        RevocationPolicy { max_staleness: Duration::days(7) }
+    }
+}
+
+impl RevocationPolicy {
+    /// Whether an item valid from `this_update` to `next_update` speaks for the time `at`.
+    pub fn covers(&self, this_update: time::OffsetDateTime, next_update: Option<time::OffsetDateTime>, at: time::OffsetDateTime) -> bool {
+        let recent_enough = this_update.checked_add(self.max_staleness).is_none_or(|limit| limit >= at);
+        recent_enough && next_update.is_none_or(|next| next >= at)
+    }
 }
 
 /// Layer 5: which changes after a signature are permitted. Deny by default.
@@ -141,7 +182,7 @@ impl Default for ValidationPolicy {
             trust: TrustPolicy {
                 max_path_len: 8,
                 require_revocation_info: false,
-                max_revocation_age_secs: 7 * 24 * 3600,
+                revocation: RevocationPolicy::default(),
             },
             modifications: ModificationPolicy {
                 allow_dss_updates: true,
@@ -170,5 +211,36 @@ impl ValidationPolicy {
 
     pub fn digest_allowed(&self, alg: DigestAlgorithm) -> bool {
         self.cms.allowed_digests.contains(&alg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    use super::*;
+
+    const T: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
+    #[test]
+    fn freshness_window_boundaries() {
+        let p = RevocationPolicy::default();
+        let second = Duration::seconds(1);
+        // thisUpdate exactly max_staleness before T is still fresh; one second earlier is not.
+        assert!(p.covers(T - Duration::days(7), None, T));
+        assert!(!p.covers(T - Duration::days(7) - second, None, T));
+        // nextUpdate exactly at T still covers T; one second before does not.
+        assert!(p.covers(T - Duration::hours(1), Some(T), T));
+        assert!(!p.covers(T - Duration::hours(1), Some(T - second), T));
+        // Issued after the signing time (the usual B-LT case) is fresh.
+        assert!(p.covers(T + Duration::days(30), Some(T + Duration::days(37)), T));
+    }
+
+    #[test]
+    fn staleness_is_a_policy_value() {
+        let lenient = RevocationPolicy { max_staleness: Duration::days(30) };
+        assert!(lenient.covers(T - Duration::days(20), None, T));
+        assert!(!RevocationPolicy::default().covers(T - Duration::days(20), None, T));
     }
 }

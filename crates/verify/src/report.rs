@@ -50,10 +50,14 @@ pub enum SubIndication {
     NoCertificateChainFound,
     /// Revoked, but no proof of existence before the revocation time.
     RevokedNoPoe,
+    /// An intermediate CA certificate of the path is revoked and no proof of existence shows the
+    /// signature (or timestamp) is older than that revocation.
+    RevokedCaNoPoe,
     /// The signer certificate expired before the validation time and no timestamp proves the
     /// signature existed while it was valid.
     OutOfBoundsNoPoe,
-    /// No fresh revocation information could be found or verified.
+    /// No fresh revocation information could be found or verified (including verified CRL/OCSP
+    /// data that is stale for the best signature time).
     TryLater,
 }
 
@@ -73,6 +77,7 @@ impl SubIndication {
             SubIndication::NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
             SubIndication::RevokedNoPoe => "REVOKED_NO_POE",
             SubIndication::OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
+            SubIndication::RevokedCaNoPoe => "REVOKED_CA_NO_POE",
             SubIndication::TryLater => "TRY_LATER",
         }
     }

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::certs::ParsedCert;
 use crate::der_walk;
+use crate::policy::RevocationPolicy;
 
 /// Parsed (not yet verified) CRLs and OCSP responses.
 #[derive(Default)]
@@ -21,15 +22,35 @@ pub struct RevocationData {
 /// Most revocation items read from one document.
 const MAX_ITEMS: usize = 1_000;
 
-/// What the embedded data says about a certificate.
+/// What the embedded data says about a certificate at a given time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevocationStatus {
-    /// A verified CRL or OCSP response lists it as revoked at this time.
+    /// A verified CRL or OCSP response lists it as revoked at this time (fresh or not:
+    /// revocation is final).
     Revoked { at: OffsetDateTime, source: &'static str },
-    /// A verified response issued at this time says it was not revoked.
+    /// A verified response whose validity window covers the time asked about says it was not
+    /// revoked; `checked_at` is its thisUpdate.
     Good { checked_at: OffsetDateTime, source: &'static str },
+    /// Only verified "good" responses whose validity window does not cover the time asked about
+    /// (see [`RevocationPolicy`]); the newest one is described.
+    Stale { this_update: OffsetDateTime, next_update: Option<OffsetDateTime>, source: &'static str },
     /// No verified item covers the certificate.
     Unknown,
+}
+
+impl RevocationStatus {
+    /// Combine the findings of two sources: a revocation wins, then fresh evidence, then stale.
+    pub fn or(self, other: RevocationStatus) -> RevocationStatus {
+        fn rank(s: &RevocationStatus) -> u8 {
+            match s {
+                RevocationStatus::Revoked { .. } => 3,
+                RevocationStatus::Good { .. } => 2,
+                RevocationStatus::Stale { .. } => 1,
+                RevocationStatus::Unknown => 0,
+            }
+        }
+        if rank(&other) > rank(&self) { other } else { self }
+    }
 }
 
 impl RevocationData {
@@ -83,13 +104,14 @@ impl RevocationData {
         self.crls.is_empty() && self.ocsps.is_empty()
     }
 
-    /// Status of `cert` issued by `issuer`, from items whose signature verifies with the issuer
-    /// (CRL) or the issuer / its delegated responder (OCSP). A revocation wins over any "good".
-    pub fn status(&self, cert: &ParsedCert, issuer: &ParsedCert) -> RevocationStatus {
+    /// Status of `cert` issued by `issuer` at time `at`, from items whose signature verifies
+    /// with the issuer (CRL) or the issuer / its delegated responder (OCSP). A revocation wins over
+    /// any "good"; "good" counts only from items that are fresh for `at` under `policy`.
+    pub fn status(&self, cert: &ParsedCert, issuer: &ParsedCert, at: OffsetDateTime, policy: &RevocationPolicy) -> RevocationStatus {
         let (Ok(cert), Ok(issuer)) = (Certificate::from_der(&cert.der), Certificate::from_der(&issuer.der)) else {
             return RevocationStatus::Unknown;
         };
-        let mut good: Option<(OffsetDateTime, &'static str)> = None;
+        let mut found = Evidence::default();
         for ocsp in &self.ocsps {
             if ocsp.verify_signature(&issuer).is_err() {
                 continue;
@@ -97,7 +119,7 @@ impl RevocationData {
             let Some(single) = ocsp.find_status(&cert, &issuer) else { continue };
             match single.status {
                 CertStatus::Revoked { time, .. } => return RevocationStatus::Revoked { at: time, source: "OCSP" },
-                CertStatus::Good => good = newest(good, single.this_update, "OCSP"),
+                CertStatus::Good => found.good(single.this_update, single.next_update, "OCSP", at, policy),
                 CertStatus::Unknown => {}
             }
         }
@@ -108,24 +130,66 @@ impl RevocationData {
             if let Some(entry) = crl.find(cert.serial_bytes()) {
                 return RevocationStatus::Revoked { at: entry.revoked_at, source: "CRL" };
             }
-            if let Ok(t) = crl.this_update() {
-                good = newest(good, t, "CRL");
+            // A CRL whose times cannot be read proves nothing either way.
+            if let (Ok(this_update), Ok(next_update)) = (crl.this_update(), crl.next_update()) {
+                found.good(this_update, next_update, "CRL", at, policy);
             }
         }
-        match good {
-            Some((checked_at, source)) => RevocationStatus::Good { checked_at, source },
-            None => RevocationStatus::Unknown,
+        found.into_status()
+    }
+}
+
+/// The newest fresh and the newest stale "good" statement seen so far.
+#[derive(Default)]
+struct Evidence {
+    fresh: Option<(OffsetDateTime, &'static str)>,
+    stale: Option<(OffsetDateTime, Option<OffsetDateTime>, &'static str)>,
+}
+
+impl Evidence {
+    fn good(
+        &mut self,
+        this_update: OffsetDateTime,
+        next_update: Option<OffsetDateTime>,
+        source: &'static str,
+        at: OffsetDateTime,
+        policy: &RevocationPolicy,
+    ) {
+        if policy.covers(this_update, next_update, at) {
+            if self.fresh.is_none_or(|(t, _)| this_update > t) {
+                self.fresh = Some((this_update, source));
+            }
+        } else if self.stale.is_none_or(|(t, _, _)| this_update > t) {
+            self.stale = Some((this_update, next_update, source));
+        }
+    }
+
+    fn into_status(self) -> RevocationStatus {
+        match (self.fresh, self.stale) {
+            (Some((checked_at, source)), _) => RevocationStatus::Good { checked_at, source },
+            (None, Some((this_update, next_update, source))) => RevocationStatus::Stale { this_update, next_update, source },
+            (None, None) => RevocationStatus::Unknown,
         }
     }
 }
 
-fn newest(
-    current: Option<(OffsetDateTime, &'static str)>,
-    t: OffsetDateTime,
-    source: &'static str,
-) -> Option<(OffsetDateTime, &'static str)> {
-    match current {
-        Some((c, _)) if c >= t => current,
-        _ => Some((t, source)),
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::RevocationStatus;
+
+    #[test]
+    fn revocation_outranks_fresh_outranks_stale_outranks_unknown() {
+        let t = datetime!(2026-06-01 12:00 UTC);
+        let revoked = RevocationStatus::Revoked { at: t, source: "CRL" };
+        let good = RevocationStatus::Good { checked_at: t, source: "OCSP" };
+        let stale = RevocationStatus::Stale { this_update: t, next_update: None, source: "CRL" };
+        let unknown = RevocationStatus::Unknown;
+        assert_eq!(good.clone().or(revoked.clone()), revoked);
+        assert_eq!(revoked.clone().or(good.clone()), revoked);
+        assert_eq!(stale.clone().or(good.clone()), good);
+        assert_eq!(unknown.clone().or(stale.clone()), stale);
+        assert_eq!(stale.clone().or(unknown), stale);
     }
 }

@@ -245,7 +245,11 @@ impl Context<'_, '_> {
                         report.signer = Some(ts.tsa.summary());
                         let pool: Vec<ParsedCert> = ts.certs.iter().chain(&self.dss_certs).cloned().collect();
                         // A document timestamp is checked at its own time (it is its own proof of existence).
-                        self.trust_layer(&ts.tsa, &pool, ts.gen_time, true, Purpose::Timestamping, report, v);
+                        let chain = self.trust_layer(&ts.tsa, &pool, ts.gen_time, true, Purpose::Timestamping, report, v);
+                        let none = RevocationData::default();
+                        for finding in self.path_revocation(&chain, &none, ts.gen_time, true, PathRole::DocumentTimestamp) {
+                            finding.apply(v);
+                        }
                     }
                 }
             }
@@ -274,12 +278,12 @@ impl Context<'_, '_> {
                         }
                         let chain = self.trust_layer(&sd.signer, &pool, best_time, proven, Purpose::DocumentSigning, report, v);
                         self.registry_revocation(&sd.signer, best_time, proven, v);
-                        if let [signer, issuer, ..] = chain.as_slice() {
-                            let mut archive = RevocationData::default();
-                            if let Some(der) = &sd.adbe_revocation {
-                                archive.add_adbe_archive(der);
-                            }
-                            self.embedded_revocation(signer, issuer, &archive, best_time, proven, v);
+                        let mut archive = RevocationData::default();
+                        if let Some(der) = &sd.adbe_revocation {
+                            archive.add_adbe_archive(der);
+                        }
+                        for finding in self.path_revocation(&chain, &archive, best_time, proven, PathRole::Signature) {
+                            finding.apply(v);
                         }
                     }
                 }
@@ -321,10 +325,18 @@ impl Context<'_, '_> {
                 };
             report.times.timestamped.get_or_insert_with(|| rfc3339(ts.gen_time));
             let tsa_pool: Vec<ParsedCert> = ts.certs.iter().chain(pool.iter()).cloned().collect();
-            let trusted = matches!(
-                certpath::validate_path(&ts.tsa, &tsa_pool, &self.anchors, ts.gen_time, true, Purpose::Timestamping, &self.policy.trust),
-                PathVerdict::Trusted { .. }
-            );
+            let trusted = match certpath::validate_path(&ts.tsa, &tsa_pool, &self.anchors, ts.gen_time, true, Purpose::Timestamping, &self.policy.trust) {
+                // A TSA whose path is revoked (or only stale evidence) at genTime proves nothing:
+                // the token is kept out of the best signature time, its findings become reasons.
+                PathVerdict::Trusted { chain } => {
+                    let none = RevocationData::default();
+                    let findings = self.path_revocation(&chain, &none, ts.gen_time, true, PathRole::SignatureTimestamp);
+                    let usable = findings.iter().all(|f| f.failure.is_none());
+                    v.reasons.extend(findings.into_iter().map(|f| f.reason));
+                    usable
+                }
+                _ => false,
+            };
             if !trusted {
                 v.reasons.push(format!(
                     "signature timestamp of {} by '{}' is not trusted; it does not prove the signing time",
@@ -374,48 +386,75 @@ impl Context<'_, '_> {
         }
     }
 
-    /// CRL/OCSP from the DSS and the signature's own revocation archive, each verified against
-    /// the issuer. A revocation at or before the signing time fails (REVOKED when the time is
-    /// proven by a timestamp, REVOKED_NO_POE otherwise).
-    #[allow(clippy::too_many_arguments)]
-    fn embedded_revocation(
+    /// CRL/OCSP from the DSS and (for the signer) the signature's own revocation archive, checked
+    /// for every non-anchor certificate of `chain` (end entity first) at time `at`:
+    ///
+    /// - end entity revoked at or before `at`: TOTAL_FAILED / REVOKED when `at` is proven by a
+    ///   timestamp, INDETERMINATE / REVOKED_NO_POE otherwise;
+    /// - CA certificate revoked at or before `at`: INDETERMINATE / REVOKED_CA_NO_POE, proven or
+    ///   not. EN 319 102-1 reserves TOTAL_FAILED / REVOKED for the signing certificate itself; a
+    ///   revoked CA leaves the verdict open (the registry decides about the signer);
+    /// - revoked after `at`: a reason only (the signature or token is older than the revocation);
+    /// - only stale "good" data (see [`RevocationPolicy`](crate::policy::RevocationPolicy)):
+    ///   INDETERMINATE / TRY_LATER;
+    /// - no data: a reason, or INDETERMINATE / TRY_LATER for a signer certificate when the policy
+    ///   requires revocation information. CA and TSA certificates without data are covered by
+    ///   the authoritative registry and anchors.
+    fn path_revocation(
         &self,
-        signer: &ParsedCert,
-        issuer: &ParsedCert,
+        chain: &[ParsedCert],
         archive: &RevocationData,
-        best_time: OffsetDateTime,
+        at: OffsetDateTime,
         proven: bool,
-        v: &mut Verdict,
-    ) {
-        let status = match archive.status(signer, issuer) {
-            revoked @ RevocationStatus::Revoked { .. } => revoked,
-            other => match self.dss_revocation.status(signer, issuer) {
-                RevocationStatus::Unknown => other,
-                dss => dss,
-            },
-        };
-        match status {
-            RevocationStatus::Revoked { at, source } if at <= best_time => {
-                let msg = format!("signer certificate revoked at {} ({source})", rfc3339(at));
-                if proven {
-                    v.add(Indication::TotalFailed, SubIndication::Revoked, msg);
-                } else {
-                    v.add(Indication::Indeterminate, SubIndication::RevokedNoPoe, format!("{msg}; no timestamp proves the signature is older"));
+        role: PathRole,
+    ) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for (depth, pair) in chain.windows(2).enumerate() {
+            let [cert, issuer] = pair else { continue };
+            if self.anchors.iter().any(|a| a.sha256 == cert.sha256) {
+                break;
+            }
+            let who = role.describe(depth, cert);
+            let status = archive
+                .status(cert, issuer, at, &self.policy.trust.revocation)
+                .or(self.dss_revocation.status(cert, issuer, at, &self.policy.trust.revocation));
+            findings.push(match status {
+                RevocationStatus::Revoked { at: revoked, source } if revoked <= at => {
+                    let msg = format!("{who} revoked at {} ({source})", rfc3339(revoked));
+                    if depth > 0 {
+                        Finding::fail(Indication::Indeterminate, SubIndication::RevokedCaNoPoe, format!("{msg}, not after {}", rfc3339(at)))
+                    } else if proven {
+                        Finding::fail(Indication::TotalFailed, SubIndication::Revoked, msg)
+                    } else {
+                        Finding::fail(Indication::Indeterminate, SubIndication::RevokedNoPoe, format!("{msg}; no timestamp proves the signature is older"))
+                    }
                 }
-            }
-            RevocationStatus::Revoked { at, source } => {
-                v.reasons.push(format!("signer certificate revoked at {} ({source}), after the proven signing time", rfc3339(at)));
-            }
-            RevocationStatus::Good { checked_at, source } => {
-                v.reasons.push(format!("signer certificate not revoked per {source} of {}", rfc3339(checked_at)));
-            }
-            RevocationStatus::Unknown if self.policy.trust.require_revocation_info => {
-                v.add(Indication::Indeterminate, SubIndication::TryLater, "no verified revocation information for the signer".into());
-            }
-            RevocationStatus::Unknown => {
-                v.reasons.push("no embedded revocation information for the signer (registry status only)".into());
-            }
+                RevocationStatus::Revoked { at: revoked, source } => {
+                    Finding::note(format!("{who} revoked at {} ({source}), after {}", rfc3339(revoked), rfc3339(at)))
+                }
+                RevocationStatus::Good { checked_at, source } => {
+                    Finding::note(format!("{who} not revoked per {source} of {}", rfc3339(checked_at)))
+                }
+                RevocationStatus::Stale { this_update, next_update, source } => Finding::fail(
+                    Indication::Indeterminate,
+                    SubIndication::TryLater,
+                    format!(
+                        "revocation data for {who} is stale for {}: {source} thisUpdate {}, nextUpdate {} (max staleness {})",
+                        rfc3339(at),
+                        rfc3339(this_update),
+                        next_update.map_or_else(|| "none".to_string(), rfc3339),
+                        self.policy.trust.revocation.max_staleness
+                    ),
+                ),
+                RevocationStatus::Unknown if depth == 0 && role == PathRole::Signature && self.policy.trust.require_revocation_info => {
+                    Finding::fail(Indication::Indeterminate, SubIndication::TryLater, "no verified revocation information for the signer".into())
+                }
+                RevocationStatus::Unknown => {
+                    Finding::note(format!("no embedded revocation information for {who} (registry status only)"))
+                }
+            });
         }
+        findings
     }
 
     /// The registry is authoritative: a certificate it revoked fails from the revocation time on.
@@ -434,6 +473,56 @@ impl Context<'_, '_> {
             }
         } else {
             v.reasons.push(format!("signer certificate revoked at {when}, after the proven signing time"));
+        }
+    }
+}
+
+/// Whose certificate path a revocation finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathRole {
+    Signature,
+    SignatureTimestamp,
+    DocumentTimestamp,
+}
+
+impl PathRole {
+    fn describe(self, depth: usize, cert: &ParsedCert) -> String {
+        let leaf = match self {
+            PathRole::Signature => "signer certificate",
+            PathRole::SignatureTimestamp => "signature timestamp TSA certificate",
+            PathRole::DocumentTimestamp => "document timestamp TSA certificate",
+        };
+        if depth == 0 {
+            format!("{leaf} '{}'", cert.subject())
+        } else {
+            let path = match self {
+                PathRole::Signature => "signer",
+                PathRole::SignatureTimestamp | PathRole::DocumentTimestamp => "TSA",
+            };
+            format!("CA certificate '{}' of the {path} path", cert.subject())
+        }
+    }
+}
+
+/// One revocation finding: a verdict-changing failure, or only a reason for the report.
+struct Finding {
+    failure: Option<(Indication, SubIndication)>,
+    reason: String,
+}
+
+impl Finding {
+    fn fail(indication: Indication, sub: SubIndication, reason: String) -> Self {
+        Finding { failure: Some((indication, sub)), reason }
+    }
+
+    fn note(reason: String) -> Self {
+        Finding { failure: None, reason }
+    }
+
+    fn apply(self, v: &mut Verdict) {
+        match self.failure {
+            Some((indication, sub)) => v.add(indication, sub, self.reason),
+            None => v.reasons.push(self.reason),
         }
     }
 }
