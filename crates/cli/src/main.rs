@@ -28,7 +28,7 @@ enum Command {
     /// Print the OpenAPI document of the REST API (JSON).
     Openapi,
     /// Sign a PDF (PAdES B-B; B-T with --tsa; B-LT with --dss-*).
-    Sign(sign::SignArgs),
+    Sign(Box<sign::SignArgs>),
     /// Validate the signatures of a PDF (report in text or JSON; the exit code is the verdict).
     Verify(verify::VerifyArgs),
     /// Write a realistic sample document (unsigned PDF) for demos and tests.
@@ -152,7 +152,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Serve(args) => serve(args).await,
         Command::Audit(command) => audit::run(command).await,
         // Signing may call a TSA with a blocking HTTP client, which must not run on an async worker.
-        Command::Sign(args) => tokio::task::spawn_blocking(move || sign::run(args))
+        Command::Sign(args) => tokio::task::spawn_blocking(move || sign::run(*args))
             .await
             .map_err(|e| CliError::Usage(format!("signing task failed: {e}")))?
             .map(|()| ExitCode::SUCCESS),

@@ -64,17 +64,15 @@ impl NewScopeEntry {
             errors.push("destinations", format!("at most {MAX_DESTINATIONS} destinations"));
         } else {
             for (i, d) in self.destinations.iter().enumerate() {
-                if let Some(c) = errors.check(&format!("destinations/{i}"), CountryCode::parse(d)) {
-                    if !destinations.contains(&c) {
-                        destinations.push(c);
-                    }
+                if let Some(c) = errors.check(&format!("destinations/{i}"), CountryCode::parse(d))
+                    && !destinations.contains(&c)
+                {
+                    destinations.push(c);
                 }
             }
         }
-        if let Some(until) = self.valid_until {
-            if until < self.valid_from {
-                errors.push("valid_until", "the scope period ends before it begins");
-            }
+        if self.valid_until.is_some_and(|until| until < self.valid_from) {
+            errors.push("valid_until", "the scope period ends before it begins");
         }
         errors.into_result()?;
         destinations.sort();

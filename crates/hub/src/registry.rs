@@ -65,12 +65,12 @@ impl Hub {
             .ok_or(HubError::NotFound("CAB"))
     }
 
-    async fn writable_cab(&self, p: &Principal, cab: InstitutionId, field: &str) -> Result<Institution> {
+    /// The CAB a registry write targets; callers have already checked the operator permission.
+    async fn writable_cab(&self, cab: InstitutionId, field: &str) -> Result<Institution> {
         let institution = self.institution_or_404(cab).await?;
         if !institution.has_role(Role::IssuingCab) {
             return Err(HubError::invalid(field, "the institution is not an issuing CAB"));
         }
-        let _ = p;
         Ok(institution)
     }
 
@@ -163,7 +163,7 @@ impl Hub {
         if status == LifecycleStatus::Withdrawn {
             return Err(HubError::invalid("status", "withdrawal is notified with a notice date (use the withdrawal operation)"));
         }
-        check_transition(before.status, status).map_err(|reason| HubError::Conflict(reason))?;
+        check_transition(before.status, status).map_err(HubError::Conflict)?;
         let mut after = before.clone();
         after.status = status;
         after.updated_at = self.now().max(before.updated_at + time::Duration::milliseconds(1));
@@ -219,10 +219,10 @@ impl Hub {
     ) -> Result<(AccreditationBody, Receipt)> {
         require(p, Permission::ManageRegistries)?;
         let body = new.validate(self.now())?;
-        if let Some(pred) = body.predecessor {
-            if self.store().get_accreditation_body(pred).await?.is_none() {
-                return Err(HubError::invalid("predecessor", "no such accreditation body"));
-            }
+        if let Some(pred) = body.predecessor
+            && self.store().get_accreditation_body(pred).await?.is_none()
+        {
+            return Err(HubError::invalid("predecessor", "no such accreditation body"));
         }
         let audit = self
             .event(p, EventType::AccreditationBodyCreated, None, vec![format!("accreditation_body:{}", body.id)])
@@ -248,12 +248,12 @@ impl Hub {
         new: NewAccreditation,
     ) -> Result<(Accreditation, Receipt)> {
         require(p, Permission::ManageRegistries)?;
-        self.writable_cab(p, cab, "cab").await?;
+        self.writable_cab(cab, "cab").await?;
         let accreditation = new.validate(cab, self.now())?;
-        if let Some(body) = accreditation.body {
-            if self.store().get_accreditation_body(body).await?.is_none() {
-                return Err(HubError::invalid("body", "no such accreditation body"));
-            }
+        if let Some(body) = accreditation.body
+            && self.store().get_accreditation_body(body).await?.is_none()
+        {
+            return Err(HubError::invalid("body", "no such accreditation body"));
         }
         if accreditation.basis == AccreditationBasis::RegulatorDesignation {
             let designator = accreditation.designated_by.map(|d| self.store().get_institution(d));
@@ -289,7 +289,7 @@ impl Hub {
         new: NewScopeEntry,
     ) -> Result<(ScopeEntry, Receipt)> {
         require(p, Permission::ManageRegistries)?;
-        self.writable_cab(p, cab, "cab").await?;
+        self.writable_cab(cab, "cab").await?;
         let entry = new.validate(cab, self.now())?;
         let audit = self
             .event(p, EventType::ScopeEntryCreated, Some(cab), vec![format!("scope_entry:{}", entry.id)])
@@ -373,7 +373,7 @@ impl Hub {
         input: &[u8],
     ) -> Result<(RegisteredCertificate, Receipt)> {
         require(p, Permission::ManageCertificates)?;
-        self.writable_cab(p, institution, "institution").await?;
+        self.writable_cab(institution, "institution").await?;
         let (cert, facts) = self.parse_certificate(input)?;
         self.ensure_new_fingerprint(&facts.fingerprint_sha256).await?;
         let record = self.registered(institution, &cert, facts, None);

@@ -8,10 +8,8 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, v) in m {
-                if k == "$ref" {
-                    if let Some(s) = v.as_str() {
-                        out.push(s.to_owned());
-                    }
+                if let Some(s) = v.as_str().filter(|_| k == "$ref") {
+                    out.push(s.to_owned());
                 }
                 collect_refs(v, out);
             }
