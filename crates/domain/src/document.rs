@@ -12,7 +12,6 @@ use crate::ids::InstitutionId;
 use crate::institution::validate_name;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
-use uuid::Uuid;
 
 pub const MAX_DOCUMENT_NUMBER_LEN: usize = 100;
 pub const MAX_HS_CODES: usize = 50;
@@ -24,37 +23,7 @@ pub const MAX_STANDARD_LEN: usize = 200;
 pub const MAX_VALIDITY_DAYS: i64 = 3653;
 pub const MAX_REASON_LEN: usize = 1000;
 
-/// A document known to the hub (its hub reference).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
-#[serde(transparent)]
-pub struct DocumentId(pub Uuid);
-
-impl DocumentId {
-    pub fn new() -> Self {
-        Self(Uuid::now_v7())
-    }
-}
-
-impl Default for DocumentId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl std::fmt::Display for DocumentId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::str::FromStr for DocumentId {
-    type Err = uuid::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(Self)
-    }
-}
+pub use crate::ids::DocumentId;
 
 /// An applicant or manufacturer named on the document.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

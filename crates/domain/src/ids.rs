@@ -52,3 +52,5 @@ typed_id!(/// A certificate in the Public Key Registry.
     CertificateId);
 typed_id!(/// An API key (its public identifier, never the secret).
     ApiKeyId);
+typed_id!(/// A document known to the hub (its hub reference).
+    DocumentId);
