@@ -24,6 +24,7 @@ pub const MAX_VALIDITY_DAYS: i64 = 3653;
 pub const MAX_REASON_LEN: usize = 1000;
 
 pub use crate::ids::DocumentId;
+use crate::error::validate_text;
 
 /// An applicant or manufacturer named on the document.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -123,16 +124,6 @@ impl NewDocumentMetadata {
 }
 
 /// Free text: non-empty, bounded, and free of control characters (line breaks allowed where `multiline`).
-fn validate_text(errors: &mut FieldErrors, field: &str, value: &str, max_len: usize, multiline: bool) {
-    if value.is_empty() {
-        errors.push(field, "must not be empty");
-    } else if value.chars().count() > max_len {
-        errors.push(field, format!("must be at most {max_len} characters"));
-    } else if value.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
-        errors.push(field, "must not contain control characters");
-    }
-}
-
 fn validate_hs_codes(errors: &mut FieldErrors, raw: &[String]) -> Vec<HsCode> {
     if raw.is_empty() {
         errors.push("hs_codes", "at least one HS code is required");

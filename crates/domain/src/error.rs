@@ -67,3 +67,15 @@ impl std::fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+/// The one rule for free text: present, at most `max_len` characters, and no control characters (newlines and tabs
+/// are allowed in `multiline` text).
+pub(crate) fn validate_text(errors: &mut FieldErrors, field: &str, value: &str, max_len: usize, multiline: bool) {
+    if value.is_empty() {
+        errors.push(field, "must not be empty");
+    } else if value.chars().count() > max_len {
+        errors.push(field, format!("must be at most {max_len} characters"));
+    } else if value.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
+        errors.push(field, "must not contain control characters");
+    }
+}

@@ -183,13 +183,7 @@ impl NewInstitution {
 }
 
 pub(crate) fn validate_name(errors: &mut FieldErrors, field: &str, name: &str) {
-    if name.is_empty() {
-        errors.push(field, "must not be empty");
-    } else if name.chars().count() > MAX_NAME_LEN {
-        errors.push(field, format!("must be at most {MAX_NAME_LEN} characters"));
-    } else if name.chars().any(char::is_control) {
-        errors.push(field, "must not contain control characters");
-    }
+    crate::error::validate_text(errors, field, name, MAX_NAME_LEN, false);
 }
 
 fn validate_roles(errors: &mut FieldErrors, roles: &[String]) -> Vec<Role> {
