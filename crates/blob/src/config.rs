@@ -25,6 +25,14 @@ impl Default for BlobStoreConfig {
 }
 
 impl BlobStoreConfig {
+    /// Checks the settings without connecting, so a bad config fails at start-up with a clear message.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Self::Fs { .. } => Ok(()),
+            Self::S3(config) => config.validate(),
+        }
+    }
+
     /// Opens the configured backend.
     pub fn open(&self, data_dir: &Path, max_blob_size: u64) -> Result<Arc<dyn BlobStore>> {
         match self {

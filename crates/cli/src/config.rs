@@ -1,7 +1,11 @@
 //! Configuration: defaults, then the TOML file, then `ECERT_*` environment variables, then command-line flags.
 //! Every setting is listed in the README's configuration reference.
 
+use ecert_blob::BlobStoreConfig;
+use ecert_domain::exchange::RetentionPolicy;
+use ecert_hub::ExchangeSettings;
 use serde::Deserialize;
+use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +19,52 @@ pub struct Config {
     /// `postgres://…` to share one PostgreSQL database between hub processes; SQLite in `data_dir` when absent.
     pub database_url: Option<String>,
     pub http: HttpConfig,
+    pub exchange: ExchangeConfig,
+    /// How long each data layer is kept (Model A): see `ecert_domain::exchange::RetentionPolicy`.
+    pub retention: RetentionPolicy,
+    /// Where cached PDFs live: `backend = "fs"` (default, `data_dir/cache`) or `backend = "s3"`.
+    pub blob: BlobStoreConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeConfig {
+    /// Largest signed PDF a CAB may push, in bytes (larger uploads get 413).
+    pub max_pdf_bytes: u64,
+    /// Webhook attempts before an exchange is FAILED_DELIVERY.
+    pub webhook_max_attempts: u32,
+    /// First retry delay; it doubles per attempt up to `webhook_max_backoff_secs`.
+    pub webhook_initial_backoff_secs: u64,
+    pub webhook_max_backoff_secs: u64,
+    /// Timeout of one webhook call.
+    pub webhook_timeout_secs: u64,
+    /// Accept `http://` webhook URLs (demo and tests only; production endpoints must be https).
+    pub allow_insecure_webhooks: bool,
+    /// With `pdf_deletion = "on_first_download"`: how long the PDF stays after the download, in case the
+    /// transfer broke.
+    pub download_grace_secs: u64,
+    /// Run the background worker (deliveries, retries, deletions, purges) in this process. Several processes
+    /// may run it against one database: jobs are leased.
+    pub worker: bool,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    pub worker_poll_interval_ms: u64,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        let d = ExchangeSettings::default();
+        Self {
+            max_pdf_bytes: d.max_pdf_bytes,
+            webhook_max_attempts: d.webhook_max_attempts,
+            webhook_initial_backoff_secs: d.webhook_initial_backoff.as_secs(),
+            webhook_max_backoff_secs: d.webhook_max_backoff.as_secs(),
+            webhook_timeout_secs: d.webhook_timeout.as_secs(),
+            allow_insecure_webhooks: d.allow_insecure_webhooks,
+            download_grace_secs: d.download_grace.as_secs(),
+            worker: true,
+            worker_poll_interval_ms: 1000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +74,11 @@ pub struct HttpConfig {
     pub max_json_body: usize,
     /// Seconds before a request is abandoned with 408.
     pub request_timeout_secs: u64,
+    /// Largest document upload (multipart body) in bytes; by default `exchange.max_pdf_bytes` plus room for the
+    /// metadata and the multipart framing.
+    pub max_upload_bytes: Option<usize>,
+    /// Seconds a document upload may take before it is abandoned with 408.
+    pub upload_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -33,6 +88,9 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             http: HttpConfig::default(),
+            exchange: ExchangeConfig::default(),
+            retention: RetentionPolicy::default(),
+            blob: BlobStoreConfig::default(),
         }
     }
 }
@@ -40,7 +98,12 @@ impl Default for Config {
 impl Default for HttpConfig {
     fn default() -> Self {
         let d = ecert_server::HttpLimits::default();
-        Self { max_json_body: d.max_json_body, request_timeout_secs: d.request_timeout.as_secs() }
+        Self {
+            max_json_body: d.max_json_body,
+            request_timeout_secs: d.request_timeout.as_secs(),
+            max_upload_bytes: None,
+            upload_timeout_secs: d.upload_timeout.as_secs(),
+        }
     }
 }
 
@@ -52,6 +115,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("environment variable {name}: {message}")]
     Env { name: &'static str, message: String },
+    #[error("configuration [{section}]: {message}")]
+    Invalid { section: &'static str, message: String },
 }
 
 impl Config {
@@ -68,7 +133,47 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Checks what serde cannot: the retention periods' bounds and nesting, the blob backend, and limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.retention.validate().map_err(|e| ConfigError::Invalid { section: "retention", message: e.to_string() })?;
+        self.blob.validate().map_err(|e| ConfigError::Invalid { section: "blob", message: e.to_string() })?;
+        let e = &self.exchange;
+        let invalid = |message: &str| Err(ConfigError::Invalid { section: "exchange", message: message.to_owned() });
+        if e.max_pdf_bytes == 0 || e.max_pdf_bytes > 512 * 1024 * 1024 {
+            return invalid("max_pdf_bytes must be between 1 and 536870912");
+        }
+        if e.webhook_max_attempts == 0 || e.webhook_max_attempts > 100 {
+            return invalid("webhook_max_attempts must be between 1 and 100");
+        }
+        if e.webhook_initial_backoff_secs == 0 || e.webhook_initial_backoff_secs > e.webhook_max_backoff_secs {
+            return invalid("webhook_initial_backoff_secs must be at least 1 and at most webhook_max_backoff_secs");
+        }
+        if e.webhook_timeout_secs == 0 || e.webhook_timeout_secs > 300 {
+            return invalid("webhook_timeout_secs must be between 1 and 300");
+        }
+        if e.worker_poll_interval_ms < 10 {
+            return invalid("worker_poll_interval_ms must be at least 10");
+        }
+        Ok(())
+    }
+
+    /// The exchange tunables for the hub.
+    pub fn exchange_settings(&self) -> ExchangeSettings {
+        let e = &self.exchange;
+        ExchangeSettings {
+            retention: self.retention,
+            max_pdf_bytes: e.max_pdf_bytes,
+            webhook_max_attempts: e.webhook_max_attempts,
+            webhook_initial_backoff: Duration::from_secs(e.webhook_initial_backoff_secs),
+            webhook_max_backoff: Duration::from_secs(e.webhook_max_backoff_secs),
+            webhook_timeout: Duration::from_secs(e.webhook_timeout_secs),
+            allow_insecure_webhooks: e.allow_insecure_webhooks,
+            download_grace: Duration::from_secs(e.download_grace_secs),
+        }
     }
 
     /// Environment overrides; `lookup` is injected so tests need not mutate the process environment.
@@ -94,6 +199,18 @@ impl Config {
         if let Some(v) = lookup("ECERT_HTTP_REQUEST_TIMEOUT_SECS") {
             self.http.request_timeout_secs = parsed("ECERT_HTTP_REQUEST_TIMEOUT_SECS", v)?;
         }
+        if let Some(v) = lookup("ECERT_HTTP_MAX_UPLOAD_BYTES") {
+            self.http.max_upload_bytes = Some(parsed("ECERT_HTTP_MAX_UPLOAD_BYTES", v)?);
+        }
+        if let Some(v) = lookup("ECERT_HTTP_UPLOAD_TIMEOUT_SECS") {
+            self.http.upload_timeout_secs = parsed("ECERT_HTTP_UPLOAD_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = lookup("ECERT_EXCHANGE_WORKER") {
+            self.exchange.worker = parsed("ECERT_EXCHANGE_WORKER", v)?;
+        }
+        if let Some(v) = lookup("ECERT_EXCHANGE_ALLOW_INSECURE_WEBHOOKS") {
+            self.exchange.allow_insecure_webhooks = parsed("ECERT_EXCHANGE_ALLOW_INSECURE_WEBHOOKS", v)?;
+        }
         Ok(())
     }
 
@@ -101,6 +218,11 @@ impl Config {
         ecert_server::HttpLimits {
             max_json_body: self.http.max_json_body,
             request_timeout: std::time::Duration::from_secs(self.http.request_timeout_secs),
+            max_upload_bytes: self
+                .http
+                .max_upload_bytes
+                .unwrap_or_else(|| ecert_server::upload_limit_for(&self.exchange_settings())),
+            upload_timeout: std::time::Duration::from_secs(self.http.upload_timeout_secs),
         }
     }
 }
@@ -131,5 +253,37 @@ mod tests {
         let mut c = Config::default();
         let err = c.apply_env(|n| (n == "ECERT_LISTEN").then(|| "nope".to_owned())).unwrap_err();
         assert!(err.to_string().starts_with("environment variable ECERT_LISTEN"));
+    }
+
+    #[test]
+    fn exchange_retention_and_blob_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.toml");
+        std::fs::write(
+            &path,
+            "[exchange]\nwebhook_max_attempts = 3\nworker = false\n[retention]\npdf_deletion = \"on_first_download\"\npdf_ttl_hours = 48\n[blob]\nbackend = \"fs\"\ndir = \"/tmp/ecert-cache\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        let settings = c.exchange_settings();
+        assert_eq!(settings.webhook_max_attempts, 3);
+        assert!(!c.exchange.worker);
+        assert_eq!(settings.retention.pdf_ttl_hours, 48);
+        assert_eq!(settings.retention.pdf_deletion, ecert_domain::exchange::PdfDeletionTrigger::OnFirstDownload);
+        assert_eq!(c.blob, BlobStoreConfig::Fs { dir: Some(PathBuf::from("/tmp/ecert-cache")) });
+
+        for (text, section) in [
+            ("[retention]\nmetadata_days = 1\n", "[retention]"),
+            ("[retention]\nevidence_days = 100\n", "[retention]"),
+            ("[exchange]\nwebhook_max_attempts = 0\n", "[exchange]"),
+            ("[exchange]\nwebhook_initial_backoff_secs = 7200\n", "[exchange]"),
+            ("[blob]\nbackend = \"s3\"\nbucket = \"\"\n", "[blob]"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = Config::load(Some(&path)).unwrap_err().to_string();
+            assert!(err.contains(section), "{text}: {err}");
+        }
+        std::fs::write(&path, "[retention]\npdf_ttl_days = 3\n").unwrap();
+        assert!(matches!(Config::load(Some(&path)), Err(ConfigError::Parse { .. })));
     }
 }

@@ -210,7 +210,14 @@ async fn open_hub(config: &Config) -> Result<ecert_hub::Hub, CliError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let store = ecert_store::open(config.database_url.as_deref(), &config.data_dir).await?;
     let log_key = ecert_hub::load_or_create_log_key(&config.data_dir, ecert_hub::DEFAULT_LOG_ORIGIN)?;
-    Ok(ecert_hub::Hub::new(store, log_key))
+    let settings = config.exchange_settings();
+    let blobs = config
+        .blob
+        .open(&config.data_dir, settings.max_pdf_bytes)
+        .map_err(|e| CliError::Usage(format!("PDF cache: {e}")))?;
+    let webhook_key = ecert_hub::WebhookKey::load_or_create(&config.data_dir)?;
+    let exchange = ecert_hub::ExchangeServices { blobs, settings, webhook_key };
+    Ok(ecert_hub::Hub::new(store, log_key, exchange))
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
@@ -231,6 +238,16 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
                     pki.write_pem_dir(&pki_dir)?;
                 }
                 print_demo(&demo, config.listen);
+                if let (Some(pki), Ok(cab)) = (&pki, demo.cab_id.parse()) {
+                    let pushed = hub.push_demo_document(pki, cab).await?;
+                    println!(
+                        "  sample document pushed: {} ({}), hub reference {}, routed to {} receiving authority(ies)",
+                        pushed.document.metadata.document_number,
+                        pushed.document.metadata.document_type.code(),
+                        pushed.document.id,
+                        pushed.exchanges.len()
+                    );
+                }
                 println!(
                     "  demo PKI (registered for the demo CAB): {}  e.g. ECERT_SIGN_PASSPHRASE=demo ecert sign doc.pdf -o signed.pdf --p12 {}",
                     pki_dir.display(),
@@ -250,9 +267,39 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     println!("data directory: {}  (database: {backend})", data_dir.display());
     // Any number of hub processes may run this: checkpoints are keyed by tree size, so concurrent signers agree.
     tokio::spawn(hub.clone().run_checkpointer(ecert_hub::DEFAULT_CHECKPOINT_INTERVAL));
+    // On SIGTERM/Ctrl-C the server stops taking requests and the worker finishes the jobs in hand.
+    let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+    let worker = if config.exchange.worker {
+        // Jobs are leased, so every process sharing the database may run a worker.
+        hub.ensure_recurring_jobs().await?;
+        let (worker_hub, owner) = (hub.clone(), worker_owner());
+        let poll = std::time::Duration::from_millis(config.exchange.worker_poll_interval_ms);
+        let shutdown = async move {
+            let _ = stop_seen.wait_for(|stop| *stop).await;
+        };
+        Some(tokio::spawn(async move { worker_hub.run_worker(owner, poll, shutdown).await }))
+    } else {
+        None
+    };
     let app = ecert_server::app(hub, &config.http_limits());
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    };
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    if let Some(worker) = worker {
+        // A job cut short is not lost (its lease expires and any process retries it), so waiting is a courtesy.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), worker).await;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Names this process in job leases: host, process id, and a random suffix (a restarted process with a reused
+/// pid must not inherit the leases of its predecessor).
+fn worker_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &suffix[..8])
 }
 
 fn print_demo(demo: &ecert_hub::demo::DemoCredentials, listen: SocketAddr) {

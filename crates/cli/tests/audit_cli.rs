@@ -33,7 +33,8 @@ async fn export_verify_and_tamper_through_the_cli() {
     let data = dir.path().join("data");
     let data_arg = data.display().to_string();
     let store = ecert_store::open(None, &data).await.unwrap();
-    let hub = Hub::new(store, load_or_create_log_key(&data, DEFAULT_LOG_ORIGIN).unwrap());
+    let exchange = ecert_hub::ExchangeServices::for_data_dir(&data, Default::default()).unwrap();
+    let hub = Hub::new(store, load_or_create_log_key(&data, DEFAULT_LOG_ORIGIN).unwrap(), exchange);
     let events: Vec<AuditEvent> = (0..30).map(event).collect();
     hub.store().append_audit_events(&events[..10]).await.unwrap();
     let old = hub.sign_checkpoint().await.unwrap();

@@ -26,6 +26,27 @@ pub enum EventType {
     ApiKeyCreated,
     ApiKeyRevoked,
     OperatorBootstrapped,
+    /// A pushed document passed every check and was stored (L1-L4).
+    DocumentSubmitted,
+    /// A push was refused; only this event is kept (with the PDF's digest).
+    DocumentRejected,
+    /// A submitted document was addressed to one receiving authority.
+    DocumentRouted,
+    /// The receiver has the notification (webhook accepted, or it pulled the header).
+    DocumentDelivered,
+    /// Push delivery gave up after its retries.
+    DocumentDeliveryFailed,
+    DocumentDownloaded,
+    /// The receiver's business reply (received, accepted, rejected).
+    DocumentAcknowledged,
+    /// The issuer changed the document's status (suspended, reinstated, withdrawn, replaced).
+    DocumentStatusChanged,
+    /// The cached PDF was deleted; `before` is its SHA-256.
+    PdfDeleted,
+    /// A retention job removed records of one data layer past their period.
+    RecordsPurged,
+    WebhookRegistered,
+    WebhookRemoved,
 }
 
 impl EventType {

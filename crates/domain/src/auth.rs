@@ -36,13 +36,24 @@ pub enum Permission {
     ManageCertificates,
     /// Read audit events (own, or all for the operator).
     ReadAudit,
+    /// Push signed documents and change their status (issuing CABs, for their own documents).
+    SubmitDocuments,
+    /// Read document metadata and delivery status: a CAB its own documents, the operator all (never the PDF).
+    ReadDocuments,
+    /// Receive documents addressed to the caller: list, poll, read, download, reply; register webhooks.
+    ReceiveDocuments,
+    /// Verify a document against the registries (any authenticated party).
+    VerifyDocuments,
 }
 
 impl Permission {
     pub fn allowed_for(self, role: Role) -> bool {
         use Permission::*;
         match self {
-            ReadParticipants | ReadAudit => true,
+            ReadParticipants | ReadAudit | VerifyDocuments => true,
+            SubmitDocuments => role == Role::IssuingCab,
+            ReadDocuments => matches!(role, Role::IssuingCab | Role::HubOperator),
+            ReceiveDocuments => role.is_receiving_authority(),
             ManageRegistries | ManageCertificates => role == Role::HubOperator,
             ReadCabRecords => matches!(role, Role::HubOperator | Role::IssuingCab | Role::NationalFocalPoint)
                 || role.is_receiving_authority(),
@@ -68,6 +79,12 @@ impl Principal {
     /// parties (receiving authorities, focal points) who must judge documents; never by another CAB.
     pub fn can_read_cab_records(&self, cab: InstitutionId) -> bool {
         self.can_access(cab) || self.is_relying_party()
+    }
+
+    /// The receiver of an exchange, and no one else, reaches its PDF and replies to it. Unlike
+    /// [`Principal::can_access`] there is no operator bypass: the operator sees metadata, never documents.
+    pub fn is_receiver(&self, receiver: InstitutionId) -> bool {
+        self.institution == receiver
     }
 
     /// Receiving authorities and focal points rely on CAB records to judge documents.
@@ -100,6 +117,22 @@ mod tests {
         assert!(!principal(&[Role::IssuingCab]).can_read_cab_records(cab));
         assert!(principal(&[Role::Customs]).can_read_cab_records(cab));
         assert!(principal(&[Role::NationalFocalPoint]).can_read_cab_records(cab));
+    }
+
+    #[test]
+    fn document_permissions_follow_roles() {
+        for role in Role::ALL {
+            let p = principal(&[role]);
+            assert_eq!(p.has(Permission::SubmitDocuments), role == Role::IssuingCab, "{role:?}");
+            assert_eq!(p.has(Permission::ReceiveDocuments), role.is_receiving_authority(), "{role:?}");
+            assert_eq!(
+                p.has(Permission::ReadDocuments),
+                matches!(role, Role::IssuingCab | Role::HubOperator),
+                "{role:?}"
+            );
+        }
+        let operator = principal(&[Role::HubOperator]);
+        assert!(!operator.is_receiver(InstitutionId::new()), "the operator never acts as a receiver");
     }
 
     #[test]

@@ -54,3 +54,9 @@ typed_id!(/// An API key (its public identifier, never the secret).
     ApiKeyId);
 typed_id!(/// A document known to the hub (its hub reference).
     DocumentId);
+typed_id!(/// One document routed to one receiving authority.
+    ExchangeId);
+typed_id!(/// A receiver's registered webhook endpoint.
+    WebhookId);
+typed_id!(/// A unit of background work in the job table.
+    JobId);

@@ -41,6 +41,16 @@ impl Role {
         matches!(self, Role::Regulator | Role::Customs | Role::ManagementAuthority)
     }
 
+    /// The document types a receiving authority of this role is sent. Regulators and customs receive product
+    /// conformity documents; a CITES management authority receives permits, which the hub does not carry yet.
+    pub fn accepts(self, document_type: crate::document_type::DocumentType) -> bool {
+        use crate::document_type::DocumentType::*;
+        match self {
+            Role::Regulator | Role::Customs => matches!(document_type, ConformityCertificate | TestReport),
+            Role::ManagementAuthority | Role::IssuingCab | Role::NationalFocalPoint | Role::HubOperator => false,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Role::IssuingCab => "issuing_cab",
@@ -141,6 +151,11 @@ impl Institution {
             Some(w) if date >= w.effective_date => LifecycleStatus::Withdrawn,
             _ => self.status,
         }
+    }
+
+    /// Whether this institution is sent documents of `document_type` (by one of its roles).
+    pub fn accepts(&self, document_type: crate::document_type::DocumentType) -> bool {
+        self.roles.iter().any(|r| r.accepts(document_type))
     }
 
     pub fn is_receiving_authority(&self) -> bool {

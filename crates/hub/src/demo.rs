@@ -162,3 +162,47 @@ impl Hub {
         })
     }
 }
+
+/// The demo CAB acting through its own credential, for the demo's sample push.
+fn demo_cab(institution: ecert_domain::ids::InstitutionId) -> Principal {
+    Principal { institution, roles: vec![Role::IssuingCab], credential: Credential::LocalAdmin }
+}
+
+impl Hub {
+    /// Signs a sample test report with the demo PKI and pushes it as the demo CAB, so the receiver's inbox is
+    /// not empty on first start. Goes through the same checks as any push.
+    pub async fn push_demo_document(
+        &self,
+        pki: &TestPki,
+        cab: ecert_domain::ids::InstitutionId,
+    ) -> Result<crate::exchange::Submission> {
+        use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
+        let today = self.now().date();
+        let valid_until = today + Duration::days(3 * 365);
+        let mut sample = SampleDocument::example(DocumentKind::TestReport);
+        sample.number = "KZ-TR-DEMO-0001".into();
+        sample.hs_codes = vec!["8471.30".into()];
+        sample.issue_date = today;
+        sample.valid_until = Some(valid_until);
+        sample.destination = "Uzbekistan".into();
+        sample.product = "Portable automatic data-processing machines, model AL-14".into();
+        let credentials = &pki.signer(TestSigner::ValidRsa).credentials;
+        let pdf = ecert_pdf::sign::sign_pdf(&generate(&sample), &ecert_pdf::sign::SignOptions::new(credentials))
+            .map_err(|e| crate::HubError::Internal(format!("signing the demo document: {e}")))?;
+        let metadata = ecert_domain::document::NewDocumentMetadata {
+            document_number: sample.number.clone(),
+            document_type: "TR".into(),
+            hs_codes: sample.hs_codes.clone(),
+            product_description: sample.product.clone(),
+            issue_date: today,
+            valid_until,
+            destination_country: "UZ".into(),
+            receiving_authority: None,
+            applicant: Some(ecert_domain::document::NewParty { name: sample.applicant.clone(), country: Some("KZ".into()) }),
+            manufacturer: None,
+            applied_standards: vec!["IEC 60898-1:2015".into()],
+        };
+        let request = crate::exchange::PushRequest { metadata, pdf: pdf.into(), idempotency_key: None };
+        self.push_document(&demo_cab(cab), request).await
+    }
+}

@@ -20,8 +20,31 @@ pub enum HubError {
     /// The request conflicts with the current state (duplicate, already revoked, changed concurrently).
     #[error("{0}")]
     Conflict(String),
+    /// A pushed document failed a trust check. Nothing was stored but the audit event of the rejection.
+    #[error("document rejected: {}", .0.detail)]
+    Rejected(Box<Rejection>),
+    /// It existed, and is gone for good (a PDF deleted after receipt or on expiry).
+    #[error("{0}")]
+    Gone(String),
     #[error("internal error")]
     Internal(String),
+}
+
+/// Why a push was refused, in a form the edge can show as is.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// Stable machine-readable code, e.g. `signature_invalid`, `signer_not_registered`, `out_of_scope`.
+    pub code: &'static str,
+    /// One readable sentence.
+    pub detail: String,
+    /// The full validation report (JSON), when validation ran.
+    pub report: Option<serde_json::Value>,
+}
+
+impl HubError {
+    pub fn rejected(code: &'static str, detail: impl Into<String>, report: Option<serde_json::Value>) -> Self {
+        HubError::Rejected(Box::new(Rejection { code, detail: detail.into(), report }))
+    }
 }
 
 impl HubError {

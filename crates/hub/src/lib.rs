@@ -6,11 +6,15 @@ mod audit;
 mod auth;
 pub mod demo;
 mod error;
+pub mod exchange;
+pub mod jobs;
+mod keyfile;
 pub mod log;
 mod registry;
 
 pub use auth::{ApiKeySecret, IssuedApiKey};
-pub use error::HubError;
+pub use error::{HubError, Rejection};
+pub use exchange::{ExchangeServices, ExchangeSettings, WebhookKey};
 pub use log::{DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_LOG_ORIGIN, load_or_create_log_key};
 pub use registry::{CertificateDetail, InstitutionView};
 
@@ -42,12 +46,17 @@ pub struct Hub {
     clock: Clock,
     /// Signs the audit log's checkpoints (see [`load_or_create_log_key`]).
     log_signer: Arc<ecert_translog::LogSigner>,
+    exchange: Arc<ExchangeServices>,
 }
 
 impl Hub {
     /// `log_signer` is the audit log key, normally [`load_or_create_log_key`] on the data directory.
-    pub fn new(store: Arc<dyn Store>, log_signer: ecert_translog::LogSigner) -> Self {
-        Self { store, clock: Clock::System, log_signer: Arc::new(log_signer) }
+    pub fn new(store: Arc<dyn Store>, log_signer: ecert_translog::LogSigner, exchange: ExchangeServices) -> Self {
+        Self { store, clock: Clock::System, log_signer: Arc::new(log_signer), exchange: Arc::new(exchange) }
+    }
+
+    pub fn exchange(&self) -> &ExchangeServices {
+        &self.exchange
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {

@@ -15,15 +15,12 @@ use ecert_translog::{
 };
 /// The proofs the hub serves, as JSON (`leafIndex`/`treeSize` or `firstSize`/`secondSize`, base64 `hashes`).
 pub use ecert_translog::{ConsistencyProof, InclusionProof};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The log key's file in the data directory: the PKCS#8 document of the Ed25519 key, mode 0600.
 pub const LOG_KEY_FILE: &str = "audit-log-key.pk8";
-/// Largest log key file read: a PKCS#8 Ed25519 key is about 85 bytes.
-const MAX_KEY_FILE: u64 = 4 * 1024;
 /// Default period of the background checkpointer.
 pub const DEFAULT_CHECKPOINT_INTERVAL: Duration = Duration::from_secs(60);
 /// The origin (and key name) used when the configuration names none.
@@ -41,57 +38,16 @@ fn translog_error(e: ecert_translog::Error) -> HubError {
 /// checkpoints and its verifier key (a C2SP key name such as `hub.example.org/audit-log`).
 pub fn load_or_create_log_key(data_dir: &Path, origin: &str) -> Result<LogSigner> {
     validate_key_name(origin).map_err(|e| HubError::invalid("origin", e.to_string()))?;
-    let path = data_dir.join(LOG_KEY_FILE);
-    match read_key_file(&path) {
-        Ok(pkcs8) => LogSigner::from_pkcs8(origin, &pkcs8).map_err(|e| key_error(&path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(&path, origin),
-        Err(e) => Err(key_error(&path, e)),
+    let path = log_key_path(data_dir);
+    let generate = || {
+        LogSigner::generate(origin).map(|(_, pkcs8)| pkcs8).map_err(|e| std::io::Error::other(e.to_string()))
+    };
+    let (pkcs8, created) = crate::keyfile::load_or_create(&path, generate).map_err(|e| key_error(&path, e))?;
+    let signer = LogSigner::from_pkcs8(origin, &pkcs8).map_err(|e| key_error(&path, e))?;
+    if created {
+        tracing::info!(path = %path.display(), vkey = %signer.verifier_key(), "generated the audit log key");
     }
-}
-
-fn read_key_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = file.metadata()?.permissions().mode();
-        if mode & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "audit log key is readable by others");
-        }
-    }
-    let mut pkcs8 = Vec::new();
-    file.take(MAX_KEY_FILE + 1).read_to_end(&mut pkcs8)?;
-    if pkcs8.len() as u64 > MAX_KEY_FILE {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "file is too large for a key"));
-    }
-    Ok(pkcs8)
-}
-
-fn create_key_file(path: &Path, origin: &str) -> Result<LogSigner> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| key_error(path, e))?;
-    }
-    let (signer, pkcs8) = LogSigner::generate(origin).map_err(|e| key_error(path, e))?;
-    let mut options = std::fs::OpenOptions::new();
-    // create_new: two processes starting at once must not both write a key; the loser loads the winner's.
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(&pkcs8).and_then(|()| file.sync_all()).map_err(|e| key_error(path, e))?;
-            tracing::info!(path = %path.display(), vkey = %signer.verifier_key(), "generated the audit log key");
-            Ok(signer)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let pkcs8 = read_key_file(path).map_err(|e| key_error(path, e))?;
-            LogSigner::from_pkcs8(origin, &pkcs8).map_err(|e| key_error(path, e))
-        }
-        Err(e) => Err(key_error(path, e)),
-    }
+    Ok(signer)
 }
 
 /// Where [`load_or_create_log_key`] keeps the key.

@@ -32,7 +32,8 @@ async fn fixture(n: u64) -> Fixture {
     let path = dir.path().join("hub.sqlite3");
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
     let signer = load_or_create_log_key(dir.path(), ORIGIN).unwrap();
-    let hub = Hub::new(store, signer);
+    let exchange = ecert_hub::ExchangeServices::for_data_dir(dir.path(), Default::default()).unwrap();
+    let hub = Hub::new(store, signer, exchange);
     assert_eq!(hub.prepare_log().await.unwrap(), 0);
     let events: Vec<AuditEvent> = (0..n).map(event).collect();
     hub.store().append_audit_events(&events).await.unwrap();

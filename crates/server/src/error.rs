@@ -20,6 +20,13 @@ pub struct Problem {
     /// For invalid input: every rejected field and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a rejected document: the stable reason code (`signature_invalid`, `out_of_scope`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// For a rejected document: the full validation report, when validation ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -29,11 +36,14 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    code: Option<String>,
+    /// Boxed: most errors carry no report, and `Result<_, ApiError>` stays small.
+    report: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, slug: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, slug, title, detail: detail.into(), errors: Vec::new() }
+        Self { status, slug, title, detail: detail.into(), errors: Vec::new(), code: None, report: None }
     }
 
     pub fn malformed(detail: impl Into<String>) -> Self {
@@ -48,6 +58,8 @@ impl ApiError {
             title: "Invalid input",
             detail,
             errors,
+            code: None,
+            report: None,
         }
     }
 
@@ -79,6 +91,18 @@ impl From<HubError> for ApiError {
             }
             HubError::Invalid(errors) => Self::invalid(errors.0),
             HubError::Conflict(detail) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            HubError::Rejected(rejection) => {
+                let mut error = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "document-rejected",
+                    "Document rejected",
+                    rejection.detail,
+                );
+                error.code = Some(rejection.code.to_owned());
+                error.report = rejection.report.map(Box::new);
+                error
+            }
+            HubError::Gone(detail) => Self::new(StatusCode::GONE, "gone", "Gone", detail),
             HubError::Internal(detail) => {
                 // The detail may name internals; it goes to the log, the client gets a neutral message.
                 tracing::error!(%detail, "internal error");
@@ -102,6 +126,8 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: self.detail,
             errors: self.errors,
+            code: self.code,
+            report: self.report.map(|r| *r),
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response();

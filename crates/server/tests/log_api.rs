@@ -17,7 +17,8 @@ struct Running {
 async fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let store = ecert_store::open(None, dir.path()).await.unwrap();
-    let hub = Hub::new(store, ecert_hub::load_or_create_log_key(dir.path(), "api.test/log").unwrap());
+    let exchange = ecert_hub::ExchangeServices::for_data_dir(dir.path(), Default::default()).unwrap();
+    let hub = Hub::new(store, ecert_hub::load_or_create_log_key(dir.path(), "api.test/log").unwrap(), exchange);
     hub.prepare_log().await.unwrap();
     let (_, operator_key) = hub.bootstrap_operator("CH", "Switzerland", "Hub operator").await.unwrap();
     let app = ecert_server::app(hub.clone(), &ecert_server::HttpLimits::default());

@@ -6,11 +6,13 @@
 //! without its audit event, or an event without its change, cannot be stored.
 
 mod error;
+pub mod exchange;
 pub mod log;
 mod records;
 mod sql;
 
 pub use error::StoreError;
+pub use exchange::ExchangeStore;
 pub use log::{AuditLogStore, StoredCheckpoint};
 pub use records::*;
 pub use sql::{open, postgres::PgStore, sqlite::SqliteStore};
@@ -29,7 +31,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 #[async_trait]
 /// Every store is also the transparency log's storage ([`AuditLogStore`]).
-pub trait Store: AuditLogStore + Send + Sync + 'static {
+pub trait Store: AuditLogStore + ExchangeStore + Send + Sync + 'static {
     /// "sqlite" or "postgres", for logs and readiness output.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for `/readyz`.

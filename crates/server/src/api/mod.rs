@@ -4,12 +4,16 @@
 mod accreditation;
 mod certificates;
 mod countries;
+mod documents;
+mod exchanges;
 mod institutions;
 mod keys;
 mod log;
 mod me;
+mod stats;
+mod webhooks;
 
-use crate::AppState;
+use crate::{AppState, HttpLimits};
 use crate::error::Problem;
 use ecert_store::Receipt;
 use serde::Serialize;
@@ -34,6 +38,10 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "certificates", description = "The Public Key Registry"),
         (name = "access", description = "API keys and the caller's identity"),
         (name = "audit", description = "Audit events"),
+        (name = "documents", description = "Model A push: an issuing CAB submits signed documents and follows them"),
+        (name = "exchanges", description = "Model A receive: a receiving authority lists, polls, downloads and replies"),
+        (name = "webhooks", description = "Push notifications to a receiving authority's systems"),
+        (name = "statistics", description = "The operator's view of the exchange"),
     )
 )]
 struct ApiDoc;
@@ -50,7 +58,11 @@ impl Modify for BearerAuth {
     }
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// Where CABs push documents (the one route with the upload body limit and timeout).
+pub const DOCUMENT_UPLOAD_PATH: &str = "/api/v1/documents";
+
+/// The API routes. `limits` sets the document upload's body limit (every other route keeps the global one).
+pub fn router(limits: &HttpLimits) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(countries::routes())
         .merge(institutions::routes())
@@ -59,6 +71,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(keys::routes())
         .merge(me::routes())
         .merge(log::routes())
+        .merge(documents::routes(limits.max_upload_bytes))
+        .merge(exchanges::routes())
+        .merge(webhooks::routes())
+        .merge(stats::routes())
 }
 
 /// The answer to every acknowledged write: the changed record and the audit-log receipt of the change.

@@ -9,6 +9,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub demo: DemoCredentials,
+    /// The served hub, for what has no endpoint (running due background jobs).
+    pub hub: Hub,
 
     _dir: tempfile::TempDir,
     _server: tokio::task::JoinHandle<()>,
@@ -17,8 +19,20 @@ pub struct TestApp {
 pub struct Response {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
 }
+
+/// How to start a [`TestApp`]; the default is what `TestApp::start` runs.
+#[derive(Default)]
+pub struct Options {
+    /// Seed the demo with the shared test PKI: the demo CAB's CA and its ValidRsa and ValidEcP256 signers are
+    /// registered, so documents they sign are trusted.
+    pub pki: bool,
+    pub limits: ecert_server::HttpLimits,
+    pub settings: ecert_hub::ExchangeSettings,
+}
+
 
 async fn store_for_test(dir: &std::path::Path) -> Arc<dyn ecert_store::Store> {
     if cfg!(feature = "postgres-tests") {
@@ -37,18 +51,25 @@ async fn store_for_test(dir: &std::path::Path) -> Arc<dyn ecert_store::Store> {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = store_for_test(dir.path()).await;
         let log_key = ecert_hub::load_or_create_log_key(dir.path(), "test.ecert.local/log").expect("log key");
-        let hub = Hub::new(store, log_key);
-        let demo = hub.seed_demo(None).await.expect("seed demo");
-        let app = ecert_server::app(hub, &ecert_server::HttpLimits::default());
+        let exchange =
+            ecert_hub::ExchangeServices::for_data_dir(dir.path(), options.settings).expect("exchange services");
+        let hub = Hub::new(store, log_key, exchange);
+        let pki = options.pki.then(|| ecert_pki::testpki::TestPki::shared().expect("test PKI"));
+        let demo = hub.seed_demo(pki).await.expect("seed demo");
+        let app = ecert_server::app(hub.clone(), &options.limits);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Self { base, client: Client::new(), demo, _dir: dir, _server: server }
+        Self { base, client: Client::new(), demo, hub, _dir: dir, _server: server }
     }
 
     pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Response {
@@ -59,13 +80,16 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.expect("request");
-        let status = res.status();
-        let content_type =
-            res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        let text = res.text().await.unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Response { status, content_type, body }
+        Response::read(req.send().await.expect("request")).await
+    }
+
+    /// Files in the PDF cache (the filesystem blob store under the data directory), finished or not.
+    pub fn cached_files(&self) -> usize {
+        match std::fs::read_dir(self._dir.path().join("cache")) {
+            Ok(entries) => entries.filter(|e| e.as_ref().is_ok_and(|e| e.path().is_file())).count(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => panic!("PDF cache: {e}"),
+        }
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Response {
@@ -137,6 +161,22 @@ impl TestApp {
         self.post(&format!("/api/v1/institutions/{id}/status"), self.op(), json!({"status": "active"})).await;
         let r = self.post(&format!("/api/v1/institutions/{id}/api-keys"), self.op(), json!({"label": "k"})).await;
         r.body["data"]["key"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Response {
+    pub async fn read(res: reqwest::Response) -> Self {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let content_type =
+            headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Response { status, content_type, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 

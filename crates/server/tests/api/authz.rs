@@ -3,7 +3,7 @@
 
 use crate::app::TestApp;
 use crate::app::signer_pem;
-use ecert_pki::testpki::TestSigner;
+use ecert_pki::testpki::{TestPki, TestSigner};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -43,6 +43,8 @@ const ALL: [Expect; 5] = [Allowed; 5];
 const OPERATOR_ONLY: [Expect; 5] = [Allowed, Forbidden, Forbidden, Forbidden, Forbidden];
 const CAB_READERS: [Expect; 5] = [Allowed, Allowed, Hidden, Allowed, Allowed];
 const OWNER_OR_OPERATOR: [Expect; 5] = [Allowed, Allowed, Hidden, Hidden, Hidden];
+/// Receiving authorities only: their own webhooks, polling, and the PDF (never the operator).
+const RECEIVER_ONLY: [Expect; 5] = [Forbidden, Forbidden, Forbidden, Allowed, Forbidden];
 
 fn matrix() -> Vec<Row> {
     use Method as M;
@@ -80,6 +82,20 @@ fn matrix() -> Vec<Row> {
         public(row(M::GET, "/api/v1/log/key", None, ALL)),
         public(row(M::GET, "/api/v1/log/proof/inclusion?index=0", None, ALL)),
         public(row(M::GET, "/api/v1/log/proof/consistency?first=1&second=2", None, ALL)),
+        // Exchange. A CAB's push with a JSON body passes authorization and is then refused as not multipart.
+        row(M::POST, "/api/v1/documents", Some(json!({})), [Forbidden, Allowed, Allowed, Forbidden, Forbidden]),
+        row(M::GET, "/api/v1/documents", None, [Allowed, Allowed, Allowed, Forbidden, Forbidden]),
+        row(M::GET, "/api/v1/documents/{doc}", None, [Allowed, Allowed, Hidden, Forbidden, Forbidden]),
+        row(M::POST, "/api/v1/documents/{doc}/status", Some(json!({"status": "SUSPENDED", "reason": "matrix"})), [Forbidden, Allowed, Hidden, Forbidden, Forbidden]),
+        row(M::GET, "/api/v1/exchanges", None, [Allowed, Allowed, Allowed, Allowed, Forbidden]),
+        row(M::GET, "/api/v1/exchanges/changes", None, RECEIVER_ONLY),
+        row(M::GET, "/api/v1/exchanges/{exchange}", None, [Allowed, Allowed, Hidden, Allowed, Hidden]),
+        row(M::GET, "/api/v1/exchanges/{exchange}/pdf", None, RECEIVER_ONLY),
+        row(M::POST, "/api/v1/exchanges/{exchange}/reply", Some(json!({"decision": "received"})), RECEIVER_ONLY),
+        row(M::GET, "/api/v1/webhooks", None, RECEIVER_ONLY),
+        row(M::POST, "/api/v1/webhooks", Some(json!({"url": "https://hooks.example.org/matrix"})), RECEIVER_ONLY),
+        row(M::DELETE, "/api/v1/webhooks/{webhook}", None, RECEIVER_ONLY),
+        row(M::GET, "/api/v1/stats/exchanges", None, OPERATOR_ONLY),
     ]
 }
 
@@ -100,11 +116,21 @@ async fn every_endpoint_by_every_role() {
     let body = app.get("/api/v1/accreditation-bodies", app.op()).await.body["items"][0]["id"].as_str().unwrap().to_owned();
     let key = app.post(&format!("/api/v1/institutions/{cab}/api-keys"), app.op(), json!({"label": "victim"}))
         .await.body["data"]["record"]["id"].as_str().unwrap().to_owned();
+    // A pushed document (signed by the certificate above, under the CAB's registered CA) and a webhook.
+    let ca = TestPki::shared().expect("test PKI").ca.certificate.to_pem();
+    let r = app.post(&format!("/api/v1/institutions/{cab}/certificates"), app.op(), json!({"certificate": ca})).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let pushed = crate::exchange::push_ok(&app, "KZ-TR-MATRIX-1").await;
+    let webhook = app.post("/api/v1/webhooks", app.receiver(), json!({"url": "https://hooks.example.org/victim"}))
+        .await.body["webhook"]["id"].as_str().unwrap().to_owned();
     let vars = [
         ("cab", cab),
         ("cert", cert),
         ("body", body),
         ("key", key),
+        ("doc", pushed.document),
+        ("exchange", pushed.exchange),
+        ("webhook", webhook),
         ("cert_pem", signer_pem(TestSigner::ValidEcP256).replace('\n', "\\n")),
         ("cert_pem2", signer_pem(TestSigner::ValidEcP384).replace('\n', "\\n")),
     ];
@@ -116,7 +142,7 @@ async fn every_endpoint_by_every_role() {
         .collect();
     let rows = matrix();
     let covered: BTreeSet<String> = rows.iter()
-        .map(|r| format!("{} {}", r.method, r.template.split('?').next().unwrap().replace("{cab}", "{id}").replace("{cert}", "{id}").replace("{body}", "{id}").replace("{key}", "{id}")))
+        .map(|r| format!("{} {}", r.method, r.template.split('?').next().unwrap().replace("{cab}", "{id}").replace("{cert}", "{id}").replace("{body}", "{id}").replace("{key}", "{id}").replace("{doc}", "{id}").replace("{exchange}", "{id}").replace("{webhook}", "{id}")))
         .collect();
     assert_eq!(documented, covered, "every documented operation needs a row in the authorization matrix");
 

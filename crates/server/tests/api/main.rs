@@ -5,5 +5,6 @@
 mod app;
 mod authz;
 mod bad_input;
+mod exchange;
 mod openapi;
 mod registry;

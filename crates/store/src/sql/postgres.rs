@@ -9,6 +9,8 @@ type DbPool = sqlx::PgPool;
 type DbConn = sqlx::PgConnection;
 const BACKEND: &str = "postgres";
 type This = PgStore;
+/// Row locking of the job claim: concurrent workers skip the rows another claim holds, so no job is leased twice.
+const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
 
 pub struct PgStore {
     pool: DbPool,
@@ -36,3 +38,4 @@ impl PgStore {
 
 include!("common.rs");
 include!("log.rs");
+include!("exchange.rs");

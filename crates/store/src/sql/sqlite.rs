@@ -12,6 +12,8 @@ type DbPool = sqlx::SqlitePool;
 type DbConn = sqlx::SqliteConnection;
 const BACKEND: &str = "sqlite";
 type This = SqliteStore;
+/// Row locking of the job claim: none needed, the single writer connection makes the claiming UPDATE atomic.
+const CLAIM_LOCK: &str = "";
 
 pub struct SqliteStore {
     writer: DbPool,
@@ -48,3 +50,4 @@ impl SqliteStore {
 
 include!("common.rs");
 include!("log.rs");
+include!("exchange.rs");
