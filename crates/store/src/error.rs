@@ -20,6 +20,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A group commit failed (SQLite submissions): nothing of the group was stored.
+    #[error("the transaction could not be committed: {0}")]
+    CommitFailed(String),
 }
 
 impl From<sqlx::Error> for StoreError {

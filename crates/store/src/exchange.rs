@@ -182,6 +182,44 @@ pub struct NewSubmission<'a> {
     pub events: &'a [AuditEvent],
 }
 
+/// A submission the store keeps past the caller's borrow (SQLite queues it for a group commit).
+#[derive(Debug, Clone)]
+pub(crate) struct OwnedSubmission {
+    document: DocumentRecord,
+    evidence: EvidenceRecord,
+    pki_data: PkiDataRecord,
+    exchanges: Vec<ExchangeRecord>,
+    idempotency: Option<IdempotencyRecord>,
+    jobs: Vec<NewJob>,
+    events: Vec<AuditEvent>,
+}
+
+impl OwnedSubmission {
+    pub(crate) fn from(s: &NewSubmission<'_>) -> Self {
+        Self {
+            document: s.document.clone(),
+            evidence: s.evidence.clone(),
+            pki_data: s.pki_data.clone(),
+            exchanges: s.exchanges.to_vec(),
+            idempotency: s.idempotency.cloned(),
+            jobs: s.jobs.to_vec(),
+            events: s.events.to_vec(),
+        }
+    }
+
+    pub(crate) fn view(&self) -> NewSubmission<'_> {
+        NewSubmission {
+            document: &self.document,
+            evidence: &self.evidence,
+            pki_data: &self.pki_data,
+            exchanges: &self.exchanges,
+            idempotency: self.idempotency.as_ref(),
+            jobs: &self.jobs,
+            events: &self.events,
+        }
+    }
+}
+
 /// A change of exchanges (delivery, download, reply, failure), with the jobs it schedules and the job it
 /// finishes, in one transaction.
 #[derive(Debug, Clone)]
@@ -252,6 +290,14 @@ pub enum RetentionLayer {
     PkiData,
 }
 
+/// A public token a CAB reserved before signing (the QR code's target), used once by a later push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenReservation {
+    pub token: String,
+    pub issuer: InstitutionId,
+    pub reserved_at: OffsetDateTime,
+}
+
 /// Counts for the operator's statistics.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -277,6 +323,13 @@ pub trait ExchangeStore: Send + Sync {
     /// Any issuer: the verification service matches an uploaded file by its hash.
     async fn find_documents_by_pdf_sha256(&self, digest: &Digest) -> Result<Vec<DocumentRecord>>;
     async fn find_document_by_public_token(&self, token: &str) -> Result<Option<DocumentRecord>>;
+    /// Documents of every issuer of `country` with this number (numbers are unique per issuer only), oldest
+    /// first, at most a page.
+    async fn find_documents_by_country_number(&self, country: CountryCode, number: &str)
+    -> Result<Vec<DocumentRecord>>;
+    /// Stores a reservation; `Conflict("public_token")` if the token is already reserved.
+    async fn reserve_public_token(&self, reservation: &TokenReservation) -> Result<()>;
+    async fn get_token_reservation(&self, token: &str) -> Result<Option<TokenReservation>>;
     async fn find_idempotency(&self, issuer: InstitutionId, key: &str) -> Result<Option<IdempotencyRecord>>;
     /// Newest first.
     async fn list_documents(&self, filter: &DocumentFilter, page: &PageRequest) -> Result<Page<DocumentRecord>>;

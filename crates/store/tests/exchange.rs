@@ -79,4 +79,5 @@ sqlite_tests!(
     purges_remove_layers_in_order_and_log_it,
     stats_count_by_status_and_type,
     concurrent_claims_never_share_a_job,
+    concurrent_submissions_commit_independently,
 );

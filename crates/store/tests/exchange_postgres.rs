@@ -49,3 +49,9 @@ async fn concurrent_claims_never_share_a_job() {
         exchange_suite::concurrent_claims_never_share_a_job(fresh().await).await;
     }
 }
+
+/// Concurrent submissions on a pool of connections: the `log_head` row lock orders their appends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submissions_commit_independently() {
+    exchange_suite::concurrent_submissions_commit_independently(fresh().await).await;
+}

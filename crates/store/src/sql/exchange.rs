@@ -400,31 +400,35 @@ async fn counts_by(pool: &DbPool, sql: &str) -> Result<Vec<(String, u64)>> {
     rows.iter().map(|r| Ok((r.try_get::<String, _>(0)?, db_uint("count", r.try_get(1)?)?))).collect()
 }
 
+/// The rows of one submission, inside the caller's transaction (each backend decides how it commits: see
+/// `commit_submission` in sqlite.rs and postgres.rs).
+async fn write_submission(conn: &mut DbConn, submission: &NewSubmission<'_>) -> Result<Vec<Receipt>> {
+    let (receipts, change_seq) = append_change(&mut *conn, submission.events).await?;
+    let submitted = receipts.first().map(|r| db_int("leaf index", r.leaf_index)).transpose()?.unwrap_or(change_seq);
+    insert_document_rows(&mut *conn, submission, submitted).await?;
+    for exchange in submission.exchanges {
+        insert_exchange_row(&mut *conn, exchange, change_seq).await?;
+    }
+    if let Some(key) = submission.idempotency {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (issuer, client_key, request_sha256, document_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(key.issuer.to_string())
+        .bind(&key.key)
+        .bind(hex(&key.request_sha256.0))
+        .bind(key.document.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(named_conflict)?;
+    }
+    insert_job_rows(&mut *conn, submission.jobs).await?;
+    Ok(receipts)
+}
+
 #[async_trait]
 impl crate::exchange::ExchangeStore for This {
     async fn insert_submission(&self, submission: &NewSubmission<'_>) -> Result<Vec<Receipt>> {
-        let mut tx = self.write_pool().begin().await?;
-        let (receipts, change_seq) = append_change(&mut tx, submission.events).await?;
-        let submitted = receipts.first().map(|r| db_int("leaf index", r.leaf_index)).transpose()?.unwrap_or(change_seq);
-        insert_document_rows(&mut tx, submission, submitted).await?;
-        for exchange in submission.exchanges {
-            insert_exchange_row(&mut tx, exchange, change_seq).await?;
-        }
-        if let Some(key) = submission.idempotency {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (issuer, client_key, request_sha256, document_id) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(key.issuer.to_string())
-            .bind(&key.key)
-            .bind(hex(&key.request_sha256.0))
-            .bind(key.document.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(named_conflict)?;
-        }
-        insert_job_rows(&mut tx, submission.jobs).await?;
-        tx.commit().await?;
-        Ok(receipts)
+        self.commit_submission(submission).await
     }
 
     async fn get_document(&self, id: DocumentId) -> Result<Option<DocumentRecord>> {
@@ -480,6 +484,52 @@ impl crate::exchange::ExchangeStore for This {
             .fetch_optional(self.read_pool())
             .await?;
         row.map(|r| document_from_row(&r)).transpose()
+    }
+
+    async fn find_documents_by_country_number(
+        &self,
+        country: CountryCode,
+        number: &str,
+    ) -> Result<Vec<DocumentRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents d WHERE d.issuer_country = $1 AND d.document_number = $2 \
+             ORDER BY d.submitted_ms, d.id LIMIT $3"
+        ))
+        .bind(country.as_str())
+        .bind(number)
+        .bind(i64::from(MAX_PAGE_SIZE))
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(document_from_row).collect()
+    }
+
+    async fn reserve_public_token(&self, reservation: &TokenReservation) -> Result<()> {
+        sqlx::query("INSERT INTO qr_tokens (token, issuer, reserved_ms) VALUES ($1, $2, $3)")
+            .bind(&reservation.token)
+            .bind(reservation.issuer.to_string())
+            .bind(ms(reservation.reserved_at))
+            .execute(self.write_pool())
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict("public_token".into()),
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn get_token_reservation(&self, token: &str) -> Result<Option<TokenReservation>> {
+        let row = sqlx::query("SELECT token, issuer, reserved_ms FROM qr_tokens WHERE token = $1")
+            .bind(token)
+            .fetch_optional(self.read_pool())
+            .await?;
+        row.map(|r| {
+            Ok(TokenReservation {
+                token: r.try_get("token")?,
+                issuer: parse_id(&r.try_get::<String, _>("issuer")?)?,
+                reserved_at: from_ms(r.try_get("reserved_ms")?)?,
+            })
+        })
+        .transpose()
     }
 
     async fn find_idempotency(&self, issuer: InstitutionId, key: &str) -> Result<Option<IdempotencyRecord>> {

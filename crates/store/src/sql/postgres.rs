@@ -34,6 +34,17 @@ impl PgStore {
     fn read_pool(&self) -> &DbPool {
         &self.pool
     }
+
+    /// One transaction per submission: PostgreSQL already groups the WAL flushes of concurrent commits.
+    async fn commit_submission(
+        &self,
+        submission: &crate::exchange::NewSubmission<'_>,
+    ) -> crate::Result<Vec<crate::Receipt>> {
+        let mut tx = self.pool.begin().await?;
+        let receipts = write_submission(&mut tx, submission).await?;
+        tx.commit().await?;
+        Ok(receipts)
+    }
 }
 
 include!("common.rs");

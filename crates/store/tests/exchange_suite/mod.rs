@@ -1181,3 +1181,47 @@ pub async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
     assert_eq!(a.len() + b.len(), 50, "a job was claimed twice");
     assert_eq!(all, jobs.iter().map(|j| j.id).collect::<HashSet<_>>());
 }
+
+/// Many submissions at once (on SQLite they share group commits): each gets its own consecutive receipts, a
+/// refused one (a number already used) is undone alone, and every accepted one is stored whole.
+pub async fn concurrent_submissions_commit_independently(store: Arc<dyn Store>) {
+    let f = Arc::new(fixture(store).await);
+    submit(&f, &Spec::new(&f, "KZ-TAKEN", 200)).await;
+    let before = f.store.log_size().await.unwrap();
+    let tasks: Vec<_> = (0..40u8)
+        .map(|i| {
+            let f = f.clone();
+            tokio::spawn(async move {
+                // Every tenth reuses the taken number.
+                let number = if i % 10 == 3 { "KZ-TAKEN".to_owned() } else { format!("KZ-C-{i}") };
+                let p = parts(&f, &Spec::new(&f, &number, i));
+                (p.document.id, f.store.insert_submission(&p.submission()).await)
+            })
+        })
+        .collect();
+    let mut leaves = HashSet::new();
+    let mut accepted = 0;
+    for t in tasks {
+        let (id, outcome) = t.await.unwrap();
+        match outcome {
+            Ok(receipts) => {
+                accepted += 1;
+                assert_eq!(receipts.len(), 3, "the submitted event and one per receiver");
+                assert!(receipts.windows(2).all(|w| w[1].leaf_index == w[0].leaf_index + 1), "{receipts:?}");
+                assert!(receipts.iter().all(|r| leaves.insert(r.leaf_index)), "a leaf index was handed out twice");
+                let stored = f.store.get_document(id).await.unwrap().expect("an accepted document is stored");
+                assert_eq!(stored.submitted_leaf, receipts[0].leaf_index);
+                assert!(f.store.get_evidence(id).await.unwrap().is_some());
+                assert!(f.store.get_pki_data(id).await.unwrap().is_some());
+                assert_eq!(f.store.list_exchanges_of_document(id).await.unwrap().len(), 2);
+            }
+            Err(StoreError::Conflict(rule)) => {
+                assert_eq!(rule, "document_number");
+                assert!(f.store.get_document(id).await.unwrap().is_none(), "a refused submission left its document");
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    assert_eq!(accepted, 36);
+    assert_eq!(f.store.log_size().await.unwrap(), before + 36 * 3, "refused submissions left audit events");
+}
