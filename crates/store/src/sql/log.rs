@@ -8,9 +8,6 @@
 use crate::log::{APPEND_ROUND, AuditLogStore, MAX_EXPORT_PAGE, MAX_NODE_READ, StoredCheckpoint};
 use ecert_translog::{ExportedLeaf, Hash, NewNode, NodeId, append_plan, complete_append, leaf_hash};
 
-/// Rows per multi-row INSERT: keeps bind parameters (at most 6 per row) far below SQLite's 32766 and PostgreSQL's
-/// 65535 limits.
-const INSERT_CHUNK: usize = 1_000;
 
 fn db_int(what: &str, v: u64) -> Result<i64> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} does not fit the database")))

@@ -9,6 +9,9 @@ type DbPool = sqlx::PgPool;
 type DbConn = sqlx::PgConnection;
 const BACKEND: &str = "postgres";
 type This = PgStore;
+/// Rows per multi-row INSERT of the log: large, to save round trips; at most 6 parameters per row stays far below
+/// PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 1_000;
 /// Row locking of the job claim: concurrent workers skip the rows another claim holds, so no job is leased twice.
 const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
 
