@@ -117,7 +117,7 @@ fn read_small(path: &Path) -> Result<Vec<u8>, CliError> {
 }
 
 /// `--key` is the vkey itself or a file holding it.
-fn load_key(arg: &str) -> Result<Result<VerifierKey, String>, CliError> {
+pub(crate) fn load_key(arg: &str) -> Result<Result<VerifierKey, String>, CliError> {
     let path = Path::new(arg);
     let text = if path.is_file() { String::from_utf8_lossy(&read_small(path)?).into_owned() } else { arg.to_owned() };
     Ok(VerifierKey::parse(text.trim()).map_err(|e| format!("verifier key: {e}")))

@@ -24,6 +24,33 @@ pub struct Config {
     pub retention: RetentionPolicy,
     /// Where cached PDFs live: `backend = "fs"` (default, `data_dir/cache`) or `backend = "s3"`.
     pub blob: BlobStoreConfig,
+    pub verification: VerificationSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerificationSection {
+    /// How the public authenticity pages are reached from outside (QR codes point at `<this>/v/<token>`); by
+    /// default `http://<listen>`.
+    pub public_base_url: Option<String>,
+    /// Requests per minute per client address on `/v/*` and on `POST /api/v1/verify` (separate buckets).
+    pub rate_limit_per_minute: u32,
+    /// Requests allowed at once after a pause.
+    pub rate_limit_burst: u32,
+    /// Client addresses tracked at most (the oldest are forgotten first).
+    pub rate_limit_max_clients: usize,
+}
+
+impl Default for VerificationSection {
+    fn default() -> Self {
+        let d = ecert_server::RateLimit::default();
+        Self {
+            public_base_url: None,
+            rate_limit_per_minute: d.per_minute,
+            rate_limit_burst: d.burst,
+            rate_limit_max_clients: d.max_clients,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -91,6 +118,7 @@ impl Default for Config {
             exchange: ExchangeConfig::default(),
             retention: RetentionPolicy::default(),
             blob: BlobStoreConfig::default(),
+            verification: VerificationSection::default(),
         }
     }
 }
@@ -141,6 +169,17 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.retention.validate().map_err(|e| ConfigError::Invalid { section: "retention", message: e.to_string() })?;
         self.blob.validate().map_err(|e| ConfigError::Invalid { section: "blob", message: e.to_string() })?;
+        let v = &self.verification;
+        let invalid_verification =
+            |message: &str| Err(ConfigError::Invalid { section: "verification", message: message.to_owned() });
+        if let Some(url) = &v.public_base_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return invalid_verification("public_base_url must be an http:// or https:// URL");
+        }
+        if v.rate_limit_per_minute == 0 || v.rate_limit_burst == 0 || v.rate_limit_max_clients == 0 {
+            return invalid_verification("rate limits must be at least 1");
+        }
         let e = &self.exchange;
         let invalid = |message: &str| Err(ConfigError::Invalid { section: "exchange", message: message.to_owned() });
         if e.max_pdf_bytes == 0 || e.max_pdf_bytes > 512 * 1024 * 1024 {
@@ -214,6 +253,19 @@ impl Config {
         Ok(())
     }
 
+    /// The public page's address and the verification rate limits.
+    pub fn verification(&self) -> ecert_server::VerificationConfig {
+        let v = &self.verification;
+        ecert_server::VerificationConfig {
+            public_base_url: v.public_base_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)),
+            rate_limit: ecert_server::RateLimit {
+                per_minute: v.rate_limit_per_minute,
+                burst: v.rate_limit_burst,
+                max_clients: v.rate_limit_max_clients,
+            },
+        }
+    }
+
     pub fn http_limits(&self) -> ecert_server::HttpLimits {
         ecert_server::HttpLimits {
             max_json_body: self.http.max_json_body,
@@ -278,6 +330,8 @@ mod tests {
             ("[exchange]\nwebhook_max_attempts = 0\n", "[exchange]"),
             ("[exchange]\nwebhook_initial_backoff_secs = 7200\n", "[exchange]"),
             ("[blob]\nbackend = \"s3\"\nbucket = \"\"\n", "[blob]"),
+            ("[verification]\npublic_base_url = \"hub.example.org\"\n", "[verification]"),
+            ("[verification]\nrate_limit_burst = 0\n", "[verification]"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = Config::load(Some(&path)).unwrap_err().to_string();

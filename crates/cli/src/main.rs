@@ -29,7 +29,8 @@ enum Command {
     Openapi,
     /// Sign a PDF (PAdES B-B; B-T with --tsa; B-LT with --dss-*).
     Sign(Box<sign::SignArgs>),
-    /// Validate the signatures of a PDF (report in text or JSON; the exit code is the verdict).
+    /// Validate the signatures of a PDF (report in text or JSON; the exit code is the verdict), or check it
+    /// offline against a hub evidence bundle (--evidence).
     Verify(verify::VerifyArgs),
     /// Write a realistic sample document (unsigned PDF) for demos and tests.
     Sample {
@@ -247,6 +248,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
                         pushed.document.id,
                         pushed.exchanges.len()
                     );
+                    let base = config.verification.public_base_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+                    println!("  its public authenticity page (the QR target): {base}/v/{}", pushed.public_token);
                 }
                 println!(
                     "  demo PKI (registered for the demo CAB): {}  e.g. ECERT_SIGN_PASSPHRASE=demo ecert sign doc.pdf -o signed.pdf --p12 {}",
@@ -281,12 +284,19 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
     } else {
         None
     };
-    let app = ecert_server::app(hub, &config.http_limits());
+    // The public pages are addressed by the configured base URL, or by the address actually bound.
+    let mut verification = config.verification();
+    if config.verification.public_base_url.is_none() {
+        verification.public_base_url = format!("http://{local}");
+    }
+    let app = ecert_server::app_with(hub, &config.http_limits(), &verification);
     let shutdown = async move {
         shutdown_signal().await;
         let _ = stopping.send(true);
     };
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     if let Some(worker) = worker {
         // A job cut short is not lost (its lease expires and any process retries it), so waiting is a courtesy.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), worker).await;

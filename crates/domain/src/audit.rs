@@ -47,6 +47,9 @@ pub enum EventType {
     RecordsPurged,
     WebhookRegistered,
     WebhookRemoved,
+    /// A party had a file checked by the verification service; `after` is the file's SHA-256 (the file is not
+    /// kept).
+    DocumentVerified,
 }
 
 impl EventType {

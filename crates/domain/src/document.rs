@@ -23,6 +23,12 @@ pub const MAX_STANDARD_LEN: usize = 200;
 pub const MAX_VALIDITY_DAYS: i64 = 3653;
 pub const MAX_REASON_LEN: usize = 1000;
 
+/// The statement every verification answer carries (API, public page, evidence bundle): one text, so no
+/// surface can drift into sounding like an acceptance decision.
+pub const VERIFICATION_DISCLAIMER: &str = "Hub verification is reference information about the document's \
+    signature, its issuer's registration and its status. It is not legal acceptance of the document and not \
+    customs clearance: those decisions remain with the competent authorities of the importing country.";
+
 pub use crate::ids::DocumentId;
 use crate::error::validate_text;
 
@@ -66,6 +72,18 @@ pub struct NewDocumentMetadata {
     pub manufacturer: Option<NewParty>,
     #[serde(default)]
     pub applied_standards: Vec<String>,
+    /// A public token the CAB reserved before signing (`POST /api/v1/document-tokens`), because the QR code it
+    /// printed points at it; without one the hub generates the token. Not part of the stored metadata.
+    #[serde(default)]
+    pub public_token: Option<String>,
+}
+
+/// Length of a public token: 24 random bytes, base64url without padding.
+pub const PUBLIC_TOKEN_LEN: usize = 32;
+
+/// Whether `s` has the shape of a public token (the authenticity page's key).
+pub fn is_public_token(s: &str) -> bool {
+    s.len() == PUBLIC_TOKEN_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Validated document metadata (data layer L2).
@@ -103,6 +121,9 @@ impl NewDocumentMetadata {
         let applicant = self.applicant.and_then(|p| validate_party(&mut errors, "applicant", p));
         let manufacturer = self.manufacturer.and_then(|p| validate_party(&mut errors, "manufacturer", p));
         let applied_standards = validate_standards(&mut errors, self.applied_standards);
+        if self.public_token.as_deref().is_some_and(|t| !is_public_token(t)) {
+            errors.push("public_token", format!("must be a token of {PUBLIC_TOKEN_LEN} base64url characters"));
+        }
         errors.into_result()?;
         match (document_type, destination_country) {
             (Some(document_type), Some(destination_country)) => Ok(DocumentMetadata {
@@ -342,6 +363,7 @@ mod tests {
             applicant: Some(NewParty { name: "Trader LLP".into(), country: Some("KZ".into()) }),
             manufacturer: Some(NewParty { name: "Maker Ltd".into(), country: None }),
             applied_standards: vec!["IEC 62368-1:2018".into()],
+            public_token: None,
         }
     }
 
@@ -393,6 +415,7 @@ mod tests {
             applicant: Some(NewParty { name: String::new(), country: Some("K".into()) }),
             manufacturer: None,
             applied_standards: vec![String::new()],
+            public_token: None,
         }
         .validate(TODAY)
         .unwrap_err();
@@ -521,4 +544,18 @@ mod tests {
         assert_eq!(errs(change("REPLACED", "x", Some(doc)), DocumentStatus::Valid), "replaced_by");
         assert_eq!(errs(change("WITHDRAWN", "x", Some(other)), DocumentStatus::Valid), "replaced_by");
     }
+
+    #[test]
+    fn a_public_token_must_have_the_token_shape() {
+        assert!(is_public_token("AbCdEfGhIjKlMnOpQrStUvWxYz012-_9"));
+        for bad in ["", "short", "AbCdEfGhIjKlMnOpQrStUvWxYz012-_9x", "AbCdEfGhIjKlMnOpQrStUvWxYz012+/9", "AbCdEfGhIjKlMnOpQrStUvWxYz012 _9"] {
+            assert!(!is_public_token(bad), "{bad:?}");
+        }
+        let today = new_metadata().issue_date;
+        let with = |t: &str| NewDocumentMetadata { public_token: Some(t.into()), ..new_metadata() }.validate(today);
+        assert!(with("AbCdEfGhIjKlMnOpQrStUvWxYz012-_9").is_ok());
+        let errors = with("<script>").unwrap_err();
+        assert_eq!(errors.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["public_token"]);
+    }
+
 }

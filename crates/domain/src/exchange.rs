@@ -518,6 +518,7 @@ mod tests {
             applicant: None,
             manufacturer: None,
             applied_standards: vec![],
+            public_token: None,
         }
         .validate(TODAY)
         .unwrap()

@@ -201,6 +201,7 @@ impl Hub {
             applicant: Some(ecert_domain::document::NewParty { name: sample.applicant.clone(), country: Some("KZ".into()) }),
             manufacturer: None,
             applied_standards: vec!["IEC 60898-1:2015".into()],
+            public_token: None,
         };
         let request = crate::exchange::PushRequest { metadata, pdf: pdf.into(), idempotency_key: None };
         self.push_document(&demo_cab(cab), request).await

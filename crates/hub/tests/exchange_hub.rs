@@ -80,6 +80,7 @@ fn metadata(number: &str, document_type: &str, hs: &str, issue_date: Date) -> Ne
         applicant: None,
         manufacturer: None,
         applied_standards: vec![],
+        public_token: None,
     }
 }
 

@@ -116,7 +116,7 @@ fn main() {
         let app = ecert_server::app(hub, &ecert_server::HttpLimits::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+        tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.expect("serve") });
         (base, demo.cab_key)
     });
 

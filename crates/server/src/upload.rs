@@ -108,7 +108,7 @@ pub async fn read_upload(req: Request, limits: PartLimits) -> Result<DocumentUpl
     }
 }
 
-fn is_multipart_form(headers: &HeaderMap) -> bool {
+pub(crate) fn is_multipart_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -117,7 +117,7 @@ fn is_multipart_form(headers: &HeaderMap) -> bool {
 }
 
 /// Reads one part into memory, refusing it with 413 as soon as it grows past `max` bytes.
-async fn read_part(mut field: Field<'_>, part: &str, max: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_part(mut field: Field<'_>, part: &str, max: usize) -> Result<Bytes, ApiError> {
     let mut buf = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if buf.len().saturating_add(chunk.len()) > max {
@@ -144,7 +144,7 @@ fn parse_metadata(bytes: &[u8]) -> Result<NewDocumentMetadata, FieldError> {
     })
 }
 
-fn multipart_error(e: MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large("the upload exceeds the size limit for documents")
     } else {
@@ -152,7 +152,7 @@ fn multipart_error(e: MultipartError) -> ApiError {
     }
 }
 
-fn too_large(detail: impl Into<String>) -> ApiError {
+pub(crate) fn too_large(detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", detail)
 }
 

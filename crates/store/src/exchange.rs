@@ -330,6 +330,8 @@ pub trait ExchangeStore: Send + Sync {
     /// Stores a reservation; `Conflict("public_token")` if the token is already reserved.
     async fn reserve_public_token(&self, reservation: &TokenReservation) -> Result<()>;
     async fn get_token_reservation(&self, token: &str) -> Result<Option<TokenReservation>>;
+    /// Reservations of `issuer` made at or after `since` that no document uses yet.
+    async fn count_open_token_reservations(&self, issuer: InstitutionId, since: OffsetDateTime) -> Result<u64>;
     async fn find_idempotency(&self, issuer: InstitutionId, key: &str) -> Result<Option<IdempotencyRecord>>;
     /// Newest first.
     async fn list_documents(&self, filter: &DocumentFilter, page: &PageRequest) -> Result<Page<DocumentRecord>>;

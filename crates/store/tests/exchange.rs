@@ -78,6 +78,7 @@ sqlite_tests!(
     jobs_are_leased_retried_and_completed,
     purges_remove_layers_in_order_and_log_it,
     stats_count_by_status_and_type,
+    tokens_are_reserved_once_and_documents_found_by_country_and_number,
     concurrent_claims_never_share_a_job,
     concurrent_submissions_commit_independently,
 );

@@ -39,6 +39,7 @@ postgres_tests!(
     jobs_are_leased_retried_and_completed,
     purges_remove_layers_in_order_and_log_it,
     stats_count_by_status_and_type,
+    tokens_are_reserved_once_and_documents_found_by_country_and_number,
 );
 
 /// On PostgreSQL the claim runs on a pool of connections, so the two workers really race: `FOR UPDATE SKIP

@@ -1,12 +1,14 @@
 //! Model A exchanges: push (validate, authorise, route, store the five layers), receive (list, poll, read,
 //! download, reply), the issuer's status changes, and the operator's statistics.
 
+mod bundle;
 mod evidence;
 mod push;
 mod receive;
 mod settings;
 mod status;
-mod trust;
+// The verification service reuses the registry reads and the trust context.
+pub(crate) mod trust;
 mod views;
 mod webhooks;
 
@@ -15,6 +17,7 @@ pub use views::{
     Changes, DocumentDetail, ExchangeDetail, PdfDownload, PushRequest, RegisteredWebhook, Submission,
 };
 pub use push::MAX_IDEMPOTENCY_KEY_LEN;
+pub(crate) use push::new_public_token;
 /// The stable `code` values of a rejected push.
 pub use trust::codes as rejection_codes;
 pub use webhooks::{MAX_WEBHOOKS_PER_INSTITUTION, MAX_WEBHOOK_URL_LEN};

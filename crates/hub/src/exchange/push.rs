@@ -69,7 +69,7 @@ fn check_idempotency_key(key: Option<String>) -> Result<Option<String>> {
 }
 
 /// An unguessable reference for the public authenticity page.
-fn public_token() -> Result<String> {
+pub(crate) fn new_public_token() -> Result<String> {
     let mut bytes = [0u8; 24];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| HubError::Internal("random generator failed".into()))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
@@ -104,6 +104,8 @@ impl Hub {
         require(p, Permission::SubmitDocuments)?;
         let now = super::stored_precision(self.now());
         let settings = &self.exchange().settings;
+        // The token is the QR code's target, not metadata: checked here, kept apart from L2.
+        let reserved_token = req.metadata.public_token.clone();
         let metadata = req.metadata.validate(now.date())?;
         check_pdf(&req.pdf, settings.max_pdf_bytes)?;
         let key = check_idempotency_key(req.idempotency_key)?;
@@ -121,6 +123,9 @@ impl Hub {
         if let Some(original) = replay {
             return Ok(original);
         }
+        if let Some(token) = &reserved_token {
+            crate::verification::check_reserved_token(self, p, token).await?;
+        }
         let accepted = match self.judge_push(&records, &metadata, &pdf, now).await {
             Ok(accepted) => accepted,
             Err(HubError::Rejected(rejection)) => {
@@ -130,7 +135,12 @@ impl Hub {
             Err(other) => return Err(other),
         };
         let pdf_size = pdf.len() as u64;
-        let prepared = self.prepare_submission(p, &records, metadata, (pdf_sha256, pdf_size), accepted, now).await?;
+        let public_token = match reserved_token {
+            Some(token) => token,
+            None => new_public_token()?,
+        };
+        let prepared =
+            self.prepare_submission(p, &records, (metadata, public_token), (pdf_sha256, pdf_size), accepted, now).await?;
         let idempotency = key.map(|key| IdempotencyRecord {
             issuer: p.institution,
             key,
@@ -172,7 +182,8 @@ impl Hub {
         let exchanges = self.store().list_exchanges_of_document(id).await?;
         let report = self.stored_report(id).await?.unwrap_or(serde_json::Value::Null);
         let receipt = ecert_store::Receipt { leaf_index: document.submitted_leaf };
-        Ok(Submission { document, exchanges, report, receipt, replayed: true })
+        let public_token = document.public_token.clone();
+        Ok(Submission { document, exchanges, report, receipt, replayed: true, public_token })
     }
 
     /// The trust checks, in order: CAB active, signature against this CAB's registered keys, signer
@@ -292,12 +303,13 @@ impl Hub {
         Ok(())
     }
 
-    /// Every record of an accepted submission, with its jobs and events; `pdf` is (SHA-256, size).
+    /// Every record of an accepted submission, with its jobs and events; `pdf` is (SHA-256, size), `document`
+    /// the metadata and the public token.
     async fn prepare_submission(
         &self,
         p: &Principal,
         records: &CabRecords,
-        metadata: DocumentMetadata,
+        (metadata, public_token): (DocumentMetadata, String),
         (pdf_sha256, pdf_size): (Digest, u64),
         accepted: Accepted,
         now: OffsetDateTime,
@@ -314,7 +326,7 @@ impl Hub {
             pdf_size,
             pdf_deleted_at: None,
             signer_certificate: accepted.signer.id,
-            public_token: public_token()?,
+            public_token,
             submitted_at: now,
             submitted_leaf: 0,
             updated_at: now,
@@ -357,9 +369,13 @@ impl Hub {
         jobs.push(JobKind::DeletePdf { document: document.id, reason: PdfDeletionReason::TtlExpired }.job(now + ttl));
 
         let doc_subject = format!("document:{}", document.id);
+        // The leaf commits to every part of the document's evidence bundle (metadata, report, PKI data).
+        let parts = super::bundle::evidence_parts(&document, &evidence.report_json, &pki_data.data);
+        let commitment = ecert_evidence::evidence_commitment(&parts);
         let mut submitted = self.event(p, EventType::DocumentSubmitted, Some(p.institution), vec![
             doc_subject.clone(),
             format!("certificate:{}", accepted.signer.id),
+            ecert_evidence::evidence_subject(&commitment),
         ]);
         submitted.after = Some(pdf_sha256);
         let mut events = vec![submitted];
@@ -413,6 +429,7 @@ impl Hub {
             exchange.change_seq = last.leaf_index;
         }
         Ok(Submission {
+            public_token: prepared.document.public_token.clone(),
             document: prepared.document,
             exchanges: prepared.exchanges,
             report: prepared.report,

@@ -46,7 +46,8 @@ impl Hub {
         let exchanges = self.store().list_exchanges_of_document(id).await?;
         let status_history = self.store().document_status_history(id).await?;
         let report = self.stored_report(id).await?;
-        Ok(DocumentDetail { document, exchanges, status_history, report })
+        let public_token = (document.issuer == p.institution).then(|| document.public_token.clone());
+        Ok(DocumentDetail { document, exchanges, status_history, report, public_token })
     }
 
     /// Suspends, reinstates, withdraws or replaces a document (its issuer only). Every receiver is notified.

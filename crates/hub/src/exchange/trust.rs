@@ -34,7 +34,7 @@ pub mod codes {
 const MAX_CAB_CERTIFICATES: usize = 4 * MAX_PAGE_SIZE as usize;
 
 /// The registry's view of the pushing CAB.
-pub(super) struct CabRecords {
+pub(crate) struct CabRecords {
     pub institution: Institution,
     pub accreditations: Vec<Accreditation>,
     pub scope: Vec<ScopeEntry>,
@@ -43,7 +43,7 @@ pub(super) struct CabRecords {
 }
 
 impl Hub {
-    pub(super) async fn cab_records(&self, cab: InstitutionId) -> Result<CabRecords> {
+    pub(crate) async fn cab_records(&self, cab: InstitutionId) -> Result<CabRecords> {
         let store = self.store();
         let (institution, accreditations, scope) = tokio::try_join!(
             store.get_institution(cab),
@@ -72,7 +72,7 @@ impl Hub {
 
 /// Anchors: every certificate the CAB registered, and nothing else, so a signature chains only to this CAB's
 /// keys. The registry's revocations go in as authoritative revocations.
-pub(super) fn trust_context(certificates: &[RegisteredCertificate]) -> TrustContext {
+pub(crate) fn trust_context(certificates: &[RegisteredCertificate]) -> TrustContext {
     let mut trust = TrustContext::empty();
     for cert in certificates {
         if let Err(e) = trust.add_anchor_der(&cert.der) {
@@ -475,6 +475,7 @@ mod tests {
             applicant: None,
             manufacturer: None,
             applied_standards: vec![],
+            public_token: None,
         }
         .validate(NOW.date())
         .unwrap()

@@ -28,6 +28,8 @@ pub struct Submission {
     pub receipt: Receipt,
     /// True when this answers a replay of an earlier push: nothing new was stored.
     pub replayed: bool,
+    /// The document's public authenticity page is `/v/<public_token>`: the issuer's to print or share.
+    pub public_token: String,
 }
 
 /// A document as its issuer (or the operator) sees it: metadata, delivery per receiver, status history.
@@ -40,6 +42,8 @@ pub struct DocumentDetail {
     /// The validation report, until the evidence layer's retention purges it.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub report: Option<serde_json::Value>,
+    /// The public authenticity page is `/v/<public_token>`: shown to the issuer only.
+    pub public_token: Option<String>,
 }
 
 /// One exchange as its receiver (or the issuer, or the operator) sees it.

@@ -264,6 +264,7 @@ impl World {
             applicant: None,
             manufacturer: None,
             applied_standards: vec![],
+            public_token: None,
         }
         .validate(today)
         .unwrap();

@@ -5,13 +5,17 @@ mod accreditation;
 mod certificates;
 mod countries;
 mod documents;
+mod evidence;
 mod exchanges;
 mod institutions;
 mod keys;
 mod log;
 mod me;
 mod stats;
+mod verify;
 mod webhooks;
+
+pub use verify::VERIFY_PATH;
 
 use crate::{AppState, HttpLimits};
 use crate::error::Problem;
@@ -42,6 +46,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "exchanges", description = "Model A receive: a receiving authority lists, polls, downloads and replies"),
         (name = "webhooks", description = "Push notifications to a receiving authority's systems"),
         (name = "statistics", description = "The operator's view of the exchange"),
+        (name = "verification", description = "Is this document genuine and still valid? Reference information, not legal acceptance"),
     )
 )]
 struct ApiDoc;
@@ -72,9 +77,11 @@ pub fn router(limits: &HttpLimits) -> OpenApiRouter<AppState> {
         .merge(me::routes())
         .merge(log::routes())
         .merge(documents::routes(limits.max_upload_bytes))
+        .merge(evidence::routes())
         .merge(exchanges::routes())
         .merge(webhooks::routes())
         .merge(stats::routes())
+        .merge(verify::routes(limits.max_upload_bytes))
 }
 
 /// The answer to every acknowledged write: the changed record and the audit-log receipt of the change.

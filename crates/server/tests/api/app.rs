@@ -31,6 +31,7 @@ pub struct Options {
     pub pki: bool,
     pub limits: ecert_server::HttpLimits,
     pub settings: ecert_hub::ExchangeSettings,
+    pub verification: ecert_server::VerificationConfig,
 }
 
 
@@ -63,11 +64,11 @@ impl TestApp {
         let hub = Hub::new(store, log_key, exchange);
         let pki = options.pki.then(|| ecert_pki::testpki::TestPki::shared().expect("test PKI"));
         let demo = hub.seed_demo(pki).await.expect("seed demo");
-        let app = ecert_server::app(hub.clone(), &options.limits);
+        let app = ecert_server::app_with(hub.clone(), &options.limits, &options.verification);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
         });
         Self { base, client: Client::new(), demo, hub, _dir: dir, _server: server }
     }

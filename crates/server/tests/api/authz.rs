@@ -87,6 +87,8 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/api/v1/documents", None, [Allowed, Allowed, Allowed, Forbidden, Forbidden]),
         row(M::GET, "/api/v1/documents/{doc}", None, [Allowed, Allowed, Hidden, Forbidden, Forbidden]),
         row(M::POST, "/api/v1/documents/{doc}/status", Some(json!({"status": "SUSPENDED", "reason": "matrix"})), [Forbidden, Allowed, Hidden, Forbidden, Forbidden]),
+        // Evidence bundle: the issuer, the document's receivers and the operator; anyone else cannot tell it exists.
+        row(M::GET, "/api/v1/documents/{doc}/evidence", None, [Allowed, Allowed, Hidden, Allowed, Hidden]),
         row(M::GET, "/api/v1/exchanges", None, [Allowed, Allowed, Allowed, Allowed, Forbidden]),
         row(M::GET, "/api/v1/exchanges/changes", None, RECEIVER_ONLY),
         row(M::GET, "/api/v1/exchanges/{exchange}", None, [Allowed, Allowed, Hidden, Allowed, Hidden]),
@@ -96,6 +98,12 @@ fn matrix() -> Vec<Row> {
         row(M::POST, "/api/v1/webhooks", Some(json!({"url": "https://hooks.example.org/matrix"})), RECEIVER_ONLY),
         row(M::DELETE, "/api/v1/webhooks/{webhook}", None, RECEIVER_ONLY),
         row(M::GET, "/api/v1/stats/exchanges", None, OPERATOR_ONLY),
+        // Verification (issue 7, helper E). A JSON body passes authorization and is then refused as not a PDF
+        // upload (415); every caller may ask for a status (the answer depends on what it may see); only CABs
+        // reserve public tokens.
+        row(M::POST, "/api/v1/verify", Some(json!({})), ALL),
+        row(M::GET, "/api/v1/status/{issuer_country}/{document_number}", None, ALL),
+        row(M::POST, "/api/v1/document-tokens", None, [Forbidden, Allowed, Allowed, Forbidden, Forbidden]),
     ]
 }
 
@@ -131,6 +139,8 @@ async fn every_endpoint_by_every_role() {
         ("doc", pushed.document),
         ("exchange", pushed.exchange),
         ("webhook", webhook),
+        ("issuer_country", "KZ".to_owned()),
+        ("document_number", "KZ-TR-MATRIX-1".to_owned()),
         ("cert_pem", signer_pem(TestSigner::ValidEcP256).replace('\n', "\\n")),
         ("cert_pem2", signer_pem(TestSigner::ValidEcP384).replace('\n', "\\n")),
     ];

@@ -16,7 +16,7 @@ fn today() -> Date {
 }
 
 /// The minimum dataset of a test report for HS 8471.30 to Uzbekistan, within the demo CAB's scope.
-fn metadata(number: &str) -> Value {
+pub(crate) fn metadata(number: &str) -> Value {
     json!({
         "document_number": number,
         "document_type": "TR",
@@ -28,7 +28,7 @@ fn metadata(number: &str) -> Value {
     })
 }
 
-fn unsigned_pdf(number: &str) -> Vec<u8> {
+pub(crate) fn unsigned_pdf(number: &str) -> Vec<u8> {
     let mut sample = SampleDocument::example(DocumentKind::TestReport);
     sample.number = number.to_owned();
     sample.hs_codes = vec!["8471.30".into()];
@@ -38,7 +38,7 @@ fn unsigned_pdf(number: &str) -> Vec<u8> {
     generate(&sample)
 }
 
-fn signed_pdf(signer: TestSigner, number: &str) -> Vec<u8> {
+pub(crate) fn signed_pdf(signer: TestSigner, number: &str) -> Vec<u8> {
     let pki = TestPki::shared().expect("test PKI");
     sign_pdf(&unsigned_pdf(number), &SignOptions::new(&pki.signer(signer).credentials)).expect("sign")
 }
@@ -57,7 +57,7 @@ async fn send_form(app: &TestApp, key: &str, form: Form, idempotency_key: Option
     Response::read(req.send().await.expect("request")).await
 }
 
-async fn push(app: &TestApp, key: &str, metadata: &Value, pdf: &[u8], idempotency_key: Option<&str>) -> Response {
+pub(crate) async fn push(app: &TestApp, key: &str, metadata: &Value, pdf: &[u8], idempotency_key: Option<&str>) -> Response {
     send_form(app, key, form(metadata, pdf), idempotency_key).await
 }
 
@@ -75,10 +75,11 @@ pub async fn push_ok(app: &TestApp, number: &str) -> Pushed {
     assert_eq!(r.status, 201, "{:?}", r.body);
     let document = r.body["document"]["id"].as_str().unwrap().to_owned();
     let exchange = r.body["exchanges"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["public_token"].as_str().map(str::len), Some(32), "the issuer gets the page token: {:?}", r.body);
     Pushed { document, exchange, submission: r.body, pdf }
 }
 
-async fn exchange_app() -> TestApp {
+pub(crate) async fn exchange_app() -> TestApp {
     TestApp::start_with(Options { pki: true, ..Options::default() }).await
 }
 
@@ -314,7 +315,7 @@ async fn oversized_uploads_and_pdfs_are_413() {
     // A 60 KB upload limit, and PDFs of at most 40 KB.
     let settings = ecert_hub::ExchangeSettings { max_pdf_bytes: 40_000, ..Default::default() };
     let limits = ecert_server::HttpLimits { max_upload_bytes: 60_000, ..Default::default() };
-    let app = TestApp::start_with(Options { pki: true, limits, settings }).await;
+    let app = TestApp::start_with(Options { pki: true, limits, settings, ..Options::default() }).await;
     let number = "KZ-TR-2026-0400";
     let before = snapshot(&app).await;
     let huge = vec![b'%'; 200_000];

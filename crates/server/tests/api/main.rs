@@ -5,6 +5,8 @@
 mod app;
 mod authz;
 mod bad_input;
+mod evidence;
 mod exchange;
 mod openapi;
 mod registry;
+mod verification;

@@ -6,5 +6,7 @@ CREATE TABLE qr_tokens (
     issuer TEXT NOT NULL REFERENCES institutions(id),
     reserved_ms BIGINT NOT NULL
 );
+-- A CAB's open reservations are counted (and bounded) per day.
+CREATE INDEX qr_tokens_by_issuer ON qr_tokens(issuer, reserved_ms);
 -- The permit-style status lookup asks by issuing country and document number.
 CREATE INDEX documents_by_country_number ON documents(issuer_country, document_number);

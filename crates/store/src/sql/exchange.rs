@@ -532,6 +532,19 @@ impl crate::exchange::ExchangeStore for This {
         .transpose()
     }
 
+    async fn count_open_token_reservations(&self, issuer: InstitutionId, since: OffsetDateTime) -> Result<u64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM qr_tokens q WHERE q.issuer = $1 AND q.reserved_ms >= $2 \
+             AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.public_token = q.token)",
+        )
+        .bind(issuer.to_string())
+        .bind(ms(since))
+        .fetch_one(self.read_pool())
+        .await?;
+        let count: i64 = row.try_get(0)?;
+        u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("reservation count {count}")))
+    }
+
     async fn find_idempotency(&self, issuer: InstitutionId, key: &str) -> Result<Option<IdempotencyRecord>> {
         let row = sqlx::query(
             "SELECT issuer, client_key, request_sha256, document_id FROM idempotency_keys \

@@ -1225,3 +1225,39 @@ pub async fn concurrent_submissions_commit_independently(store: Arc<dyn Store>) 
     assert_eq!(accepted, 36);
     assert_eq!(f.store.log_size().await.unwrap(), before + 36 * 3, "refused submissions left audit events");
 }
+
+/// Verification (issue 7): the permit-style lookup by issuing country and number, and public tokens reserved
+/// before signing.
+pub async fn tokens_are_reserved_once_and_documents_found_by_country_and_number(store: Arc<dyn Store>) {
+    let f = fixture(store).await;
+    let (kz, _) = submit(&f, &Spec::new(&f, "N-1", 1)).await;
+    let mut other = Spec::new(&f, "N-1", 2);
+    other.issuer_is_other_cab = true;
+    let (uz, _) = submit(&f, &other).await;
+    let kz_code = CountryCode::parse("KZ").unwrap();
+    let uz_code = CountryCode::parse("UZ").unwrap();
+    assert_eq!(f.store.find_documents_by_country_number(kz_code, "N-1").await.unwrap(), vec![kz.document]);
+    assert_eq!(f.store.find_documents_by_country_number(uz_code, "N-1").await.unwrap(), vec![uz.document]);
+    assert!(f.store.find_documents_by_country_number(kz_code, "N-2").await.unwrap().is_empty());
+    assert!(f.store.find_documents_by_country_number(CountryCode::parse("KG").unwrap(), "N-1").await.unwrap().is_empty());
+
+    let reservation = TokenReservation { token: "t".repeat(32), issuer: f.cab, reserved_at: T0 };
+    f.store.reserve_public_token(&reservation).await.unwrap();
+    assert_eq!(f.store.get_token_reservation(&reservation.token).await.unwrap(), Some(reservation.clone()));
+    let again = TokenReservation { issuer: f.other_cab, ..reservation.clone() };
+    assert!(matches!(f.store.reserve_public_token(&again).await, Err(StoreError::Conflict(c)) if c == "public_token"));
+    assert_eq!(f.store.get_token_reservation(&reservation.token).await.unwrap().unwrap().issuer, f.cab, "kept");
+    assert!(f.store.get_token_reservation("u".repeat(32).as_str()).await.unwrap().is_none());
+    // Open reservations are counted per CAB and period; one used by a document no longer counts.
+    let day = T0 - Duration::days(1);
+    assert_eq!(f.store.count_open_token_reservations(f.cab, day).await.unwrap(), 1);
+    assert_eq!(f.store.count_open_token_reservations(f.cab, T0 + Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(f.store.count_open_token_reservations(f.other_cab, day).await.unwrap(), 0);
+    let mut used = parts(&f, &Spec::new(&f, "N-3", 3));
+    used.document.public_token = reservation.token.clone();
+    f.store.insert_submission(&used.submission()).await.unwrap();
+    assert_eq!(f.store.count_open_token_reservations(f.cab, day).await.unwrap(), 0);
+    // A reservation names an institution the registry knows.
+    let orphan = TokenReservation { token: "o".repeat(32), issuer: InstitutionId::new(), reserved_at: T0 };
+    assert!(f.store.reserve_public_token(&orphan).await.is_err());
+}
