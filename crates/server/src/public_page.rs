@@ -319,13 +319,14 @@ fn document_block(t: &Texts, d: &PublicDocument) -> String {
 
 fn compare_form(t: &Texts, lang: Lang, token: &str) -> String {
     format!(
-        "<section><h2>{}</h2><p>{}</p><form method=\"post\" action=\"/v/{}/compare?lang={}\" \
-         enctype=\"multipart/form-data\"><input type=\"file\" name=\"{PDF_PART}\" accept=\"application/pdf\" required> \
+        "<section><h2>{}</h2><form method=\"post\" action=\"/v/{}/compare?lang={}\" \
+         enctype=\"multipart/form-data\"><p><label for=\"pdf-file\">{}</label></p>\
+         <input type=\"file\" id=\"pdf-file\" name=\"{PDF_PART}\" accept=\"application/pdf\" required> \
          <button type=\"submit\">{}</button></form></section>\n",
         escape(t.compare_heading),
-        escape(t.compare_explain),
         escape(token),
         lang_code(lang),
+        escape(t.compare_explain),
         escape(t.compare_button)
     )
 }
