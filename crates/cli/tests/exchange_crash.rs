@@ -2,76 +2,21 @@
 //! the hub answered 2xx is complete (metadata, report, exchanges) and its PDF retrievable byte for byte, and that
 //! no document is half-stored.
 
+mod support;
+
 use aws_lc_rs::digest::{SHA256, digest};
-use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
-use ecert_pdf::sign::{SignOptions, sign_pdf};
-use ecert_pki::keys::SignerCredentials;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{HubProcess, demo_signer, push, signed_document};
 
-struct Hub {
-    child: Child,
-    base: String,
-    /// Demo API keys, printed on the first start only.
-    keys: Vec<String>,
-}
-
-fn start(data: &Path, demo: bool) -> Hub {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecert"));
-    cmd.env("ECERT_LOG", "off")
-        .env_remove("ECERT_LISTEN")
-        .env_remove("ECERT_DATABASE_URL")
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdout(Stdio::piped());
+fn start(data: &Path, demo: bool) -> HubProcess {
+    let mut args = vec![std::ffi::OsString::from("--data-dir"), data.as_os_str().to_owned()];
     if demo {
-        cmd.arg("--demo");
+        args.push("--demo".into());
     }
-    // Owned by `Hub` from the start, so every path (including a panic below) kills and reaps the process.
-    let mut hub = Hub { child: cmd.spawn().unwrap(), base: String::new(), keys: Vec::new() };
-    let mut lines = BufReader::new(hub.child.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("the hub exited before listening").unwrap();
-        hub.keys.extend(line.split_whitespace().filter(|w| w.starts_with("ecert_")).map(str::to_owned));
-        if line.contains("listening on") {
-            hub.base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
-            // Keep draining stdout so the hub never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return hub;
-        }
-    }
-}
-
-fn signed_document(creds: &SignerCredentials, i: usize) -> (serde_json::Value, Vec<u8>) {
-    let today = time::OffsetDateTime::now_utc().date();
-    let number = format!("KZ-CRASH-{i:05}");
-    let mut sample = SampleDocument::example(DocumentKind::TestReport);
-    sample.number = number.clone();
-    sample.hs_codes = vec!["8471.30".into()];
-    sample.issue_date = today;
-    sample.valid_until = Some(today + time::Duration::days(365));
-    let pdf = sign_pdf(&generate(&sample), &SignOptions::new(creds)).unwrap();
-    let metadata = serde_json::json!({
-        "document_number": number,
-        "document_type": "TR",
-        "hs_codes": ["8471.30"],
-        "product_description": "Portable automatic data-processing machines",
-        "issue_date": today.to_string(),
-        "valid_until": (today + time::Duration::days(365)).to_string(),
-        "destination_country": "UZ",
-    });
-    (metadata, pdf)
-}
-
-fn push(client: &reqwest::blocking::Client, base: &str, key: &str, metadata: &serde_json::Value, pdf: &[u8]) -> reqwest::Result<reqwest::blocking::Response> {
-    let form = reqwest::blocking::multipart::Form::new()
-        .part("metadata", reqwest::blocking::multipart::Part::text(metadata.to_string()).mime_str("application/json")?)
-        .part("pdf", reqwest::blocking::multipart::Part::bytes(pdf.to_vec()).file_name("doc.pdf").mime_str("application/pdf")?);
-    client.post(format!("{base}/api/v1/documents")).bearer_auth(key).multipart(form).send()
+    HubProcess::start(args)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -83,10 +28,10 @@ fn every_acknowledged_upload_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
     let mut hub = start(&data, true);
-    let (cab_key, receiver_key) = (hub.keys[1].clone(), hub.keys[2].clone());
-    let p12 = std::fs::read(data.join("demo-pki").join("signer-valid-rsa.p12")).unwrap();
-    let creds = SignerCredentials::from_pkcs12(&p12, "demo").unwrap();
-    let documents: Vec<(serde_json::Value, Vec<u8>)> = (0..400).map(|i| signed_document(&creds, i)).collect();
+    let (cab_key, receiver_key) = (hub.cab_key().to_owned(), hub.receiver_key().to_owned());
+    let creds = demo_signer(&data);
+    let documents: Vec<(serde_json::Value, Vec<u8>)> =
+        (0..400).map(|i| signed_document(&creds, "KZ-CRASH", i)).collect();
     let documents = Arc::new(documents);
 
     // Four clients upload as fast as they can; the hub is killed once a few dozen were acknowledged.
@@ -179,11 +124,4 @@ fn every_acknowledged_upload_survives_kill_9() {
     let r = push(&client, &hub.base, &cab_key, metadata, pdf).unwrap();
     assert!(matches!(r.status().as_u16(), 200 | 201), "retry after crash: {} {}", r.status(), r.text().unwrap_or_default());
     drop(hub);
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

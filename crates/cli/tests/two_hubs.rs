@@ -6,52 +6,22 @@
 //! `ECERT_TEST_DATABASE_URL` (an admin URL; a fresh database is created), as `.ci/run` does. Under that feature a
 //! missing URL fails the test: a missing server is a failure, not a skip.
 
+mod support;
+
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{HubProcess, demo_signer, push, signed_document};
 
-struct Hub {
-    child: Child,
-    base: String,
-    keys: Vec<String>,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(config: &Path, demo: bool) -> Hub {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecert"));
-    cmd.env("ECERT_LOG", "warn")
-        .env_remove("ECERT_LISTEN")
-        .env_remove("ECERT_DATA_DIR")
-        .env_remove("ECERT_DATABASE_URL")
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(config)
-        .stdout(Stdio::piped());
+fn start(config: &Path, demo: bool) -> HubProcess {
+    let mut args = vec![std::ffi::OsString::from("--config"), config.as_os_str().to_owned()];
     if demo {
-        cmd.arg("--demo");
+        args.push("--demo".into());
     }
-    // Owned by `Hub` from the start, so every path (including a panic below) kills and reaps the process.
-    let mut hub = Hub { child: cmd.spawn().unwrap(), base: String::new(), keys: Vec::new() };
-    let mut lines = BufReader::new(hub.child.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("the hub exited before listening").unwrap();
-        hub.keys.extend(line.split_whitespace().filter(|w| w.starts_with("ecert_")).map(str::to_owned));
-        if line.contains("listening on") {
-            hub.base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
-            std::thread::spawn(move || for _ in lines {});
-            return hub;
-        }
-    }
+    HubProcess::start(args)
 }
 
 #[derive(Default)]
@@ -82,26 +52,6 @@ async fn webhook_receiver() -> (String, Arc<Mutex<Received>>) {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, received)
-}
-
-fn signed_upload(creds: &ecert_pki::keys::SignerCredentials, i: usize) -> reqwest::blocking::multipart::Form {
-    use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
-    let today = time::OffsetDateTime::now_utc().date();
-    let number = format!("KZ-TWO-{i:04}");
-    let mut sample = SampleDocument::example(DocumentKind::TestReport);
-    sample.number = number.clone();
-    sample.hs_codes = vec!["8471.30".into()];
-    sample.issue_date = today;
-    let pdf = ecert_pdf::sign::sign_pdf(&generate(&sample), &ecert_pdf::sign::SignOptions::new(creds)).unwrap();
-    let metadata = serde_json::json!({
-        "document_number": number, "document_type": "TR", "hs_codes": ["8471.30"],
-        "product_description": "Portable automatic data-processing machines",
-        "issue_date": today.to_string(), "valid_until": (today + time::Duration::days(365)).to_string(),
-        "destination_country": "UZ",
-    });
-    reqwest::blocking::multipart::Form::new()
-        .part("metadata", reqwest::blocking::multipart::Part::text(metadata.to_string()).mime_str("application/json").unwrap())
-        .part("pdf", reqwest::blocking::multipart::Part::bytes(pdf).file_name("doc.pdf").mime_str("application/pdf").unwrap())
 }
 
 #[test]
@@ -141,7 +91,7 @@ fn two_processes_deliver_every_notification_exactly_once(database_url: Option<St
     .unwrap();
     let first = start(&config, true);
     let second = start(&config, false);
-    let (cab_key, receiver_key) = (first.keys[1].clone(), first.keys[2].clone());
+    let (cab_key, receiver_key) = (first.cab_key().to_owned(), first.receiver_key().to_owned());
     let client = reqwest::blocking::Client::new();
     let r = client
         .post(format!("{}/api/v1/webhooks", second.base))
@@ -151,13 +101,13 @@ fn two_processes_deliver_every_notification_exactly_once(database_url: Option<St
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().unwrap_or_default());
 
-    let p12 = std::fs::read(data.join("demo-pki").join("signer-valid-rsa.p12")).unwrap();
-    let creds = ecert_pki::keys::SignerCredentials::from_pkcs12(&p12, "demo").unwrap();
+    let creds = demo_signer(&data);
     const DOCUMENTS: usize = 40;
     let mut exchanges = HashSet::new();
     for i in 0..DOCUMENTS {
         let hub = if i % 2 == 0 { &first } else { &second };
-        let r = client.post(format!("{}/api/v1/documents", hub.base)).bearer_auth(&cab_key).multipart(signed_upload(&creds, i)).send().unwrap();
+        let (metadata, pdf) = signed_document(&creds, "KZ-TWO", i);
+        let r = push(&client, &hub.base, &cab_key, &metadata, &pdf).unwrap();
         assert_eq!(r.status(), 201, "{}", r.text().unwrap_or_default());
         let body: serde_json::Value = r.json().unwrap();
         for x in body["exchanges"].as_array().unwrap() {
