@@ -30,7 +30,8 @@ fn max_pdf_bytes(settings: &ecert_hub::ExchangeSettings) -> usize {
 }
 
 /// The longest accepted `Idempotency-Key`.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 200;
+/// The hub decides the key's rules; the header is held to the same bound before it is read further.
+pub use ecert_hub::exchange::MAX_IDEMPOTENCY_KEY_LEN;
 
 pub const METADATA_PART: &str = "metadata";
 pub const PDF_PART: &str = "pdf";
@@ -164,7 +165,7 @@ fn printable_part_name(name: &str) -> String {
     name.chars().take(64).map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect()
 }
 
-/// The optional `Idempotency-Key` header: 1 to 200 visible ASCII characters, sent at most once.
+/// The optional `Idempotency-Key` header: 1 to `MAX_IDEMPOTENCY_KEY_LEN` visible ASCII characters, sent at most once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub Option<String>);
 
@@ -189,7 +190,10 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, FieldError
     }
     let bytes = value.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_IDEMPOTENCY_KEY_LEN {
-        return Err(invalid("must be 1 to 200 characters long"));
+        return Err(FieldError::new(
+            "header/Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters long"),
+        ));
     }
     if !bytes.iter().all(u8::is_ascii_graphic) {
         return Err(invalid("must consist of visible ASCII characters only (no spaces)"));

@@ -53,7 +53,7 @@ pub struct DocumentUploadForm {
 #[utoipa::path(post, path = "/api/v1/documents", tag = "documents",
     request_body(content = DocumentUploadForm, content_type = "multipart/form-data"),
     params(("Idempotency-Key" = Option<String>, Header,
-        description = "1 to 200 visible ASCII characters; a retry with the same key and content is a replay")),
+        description = "1 to 128 visible ASCII characters; a retry with the same key and content is a replay")),
     responses(
         (status = 201, body = Submission, description = "Accepted and routed",
             headers(("Location" = String, description = "The document's URL"))),
