@@ -2,10 +2,12 @@
 //! size) followed by the content: digest and content live in one file, so they are replaced atomically
 //! together and a truncated file is told apart from a short blob.
 //!
-//! A put writes a temp file (`.tmp-<uuid>`, a name no key can take) in the cache directory, fsyncs it,
-//! hard-links it to its final name (atomic, and refuses to replace an existing blob), removes the temp name
-//! and fsyncs the directory. A crash at any point leaves either no blob or the complete blob, plus at worst
-//! a stray temp file that [`FsBlobStore::remove_stale_temp_files`] cleans up.
+//! A put writes the file unnamed, fsyncs it, hard-links it to its final name (atomic, and refuses to replace
+//! an existing blob) and fsyncs the directory. On Linux the unnamed file is an `O_TMPFILE` inode, given its
+//! name by one `linkat`: one directory operation per put, and a crash leaves nothing behind. Elsewhere (or on a
+//! filesystem without `O_TMPFILE`) it is a temp file (`.tmp-<uuid>`, a name no key can take) that is linked and
+//! then removed; a crash leaves at worst that stray file, which [`FsBlobStore::remove_stale_temp_files`] cleans
+//! up. Either way a crash leaves either no blob or the complete blob.
 
 use crate::digest::Sha256Digest;
 use crate::error::{BlobError, Result};
@@ -211,21 +213,14 @@ impl Inner {
         if let Some(existing) = self.existing_receipt(key, &final_path)? {
             return same_or_conflict(key, existing, receipt);
         }
-        let temp_path = self.dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4()));
-        let written =
-            write_synced(&temp_path, &Header { sha256: receipt.sha256, size: receipt.size }, bytes).and_then(|()| {
-                match std::fs::hard_link(&temp_path, &final_path) {
-                    Ok(()) => Ok(None),
-                    // Another writer won the race for this key: its blob stands, ours is only a duplicate.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Some(())),
-                    Err(e) => Err(BlobError::io("link", &final_path)(e)),
-                }
-            });
-        let removed = std::fs::remove_file(&temp_path).map_err(BlobError::io("remove", &temp_path));
-        let raced = written?;
-        removed?;
+        let header = Header { sha256: receipt.sha256, size: receipt.size };
+        let linked = match write_unnamed_and_link(&self.dir, &final_path, &header, bytes)? {
+            Some(linked) => linked,
+            None => write_named_and_link(&self.dir, &final_path, &header, bytes)?,
+        };
         sync_dir(&self.dir)?;
-        if raced.is_some() {
+        let raced = linked == Linked::AlreadyThere;
+        if raced {
             let existing =
                 self.existing_receipt(key, &final_path)?.ok_or_else(|| BlobError::NotFound(key.to_string()))?;
             return same_or_conflict(key, existing, receipt);
@@ -251,6 +246,61 @@ impl Inner {
         let header = Header::decode(key, &raw, len)?;
         Ok(Some(BlobReceipt { sha256: header.sha256, size: header.size }))
     }
+}
+
+/// Whether the final name was ours to give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Linked {
+    New,
+    /// Another writer won the race for this key: its blob stands, ours was only a duplicate.
+    AlreadyThere,
+}
+
+/// The portable way: a named temp file, linked to the final name, then unlinked.
+fn write_named_and_link(dir: &Path, final_path: &Path, header: &Header, bytes: &[u8]) -> Result<Linked> {
+    let temp_path = dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4()));
+    let written = write_synced(&temp_path, header, bytes).and_then(|()| match std::fs::hard_link(&temp_path, final_path) {
+        Ok(()) => Ok(Linked::New),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Linked::AlreadyThere),
+        Err(e) => Err(BlobError::io("link", final_path)(e)),
+    });
+    let removed = std::fs::remove_file(&temp_path).map_err(BlobError::io("remove", &temp_path));
+    let linked = written?;
+    removed?;
+    Ok(linked)
+}
+
+/// Linux: an unnamed `O_TMPFILE` inode in the cache directory, written and fsynced, then named with `linkat`
+/// through its `/proc/self/fd` link. `None` when the filesystem (or a missing `/proc`) does not allow it, so
+/// the caller falls back to a named temp file.
+#[cfg(target_os = "linux")]
+fn write_unnamed_and_link(dir: &Path, final_path: &Path, header: &Header, bytes: &[u8]) -> Result<Option<Linked>> {
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+    use std::os::fd::AsRawFd;
+    let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+    let fd = match rustix::fs::openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR) {
+        Ok(fd) => fd,
+        Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return Ok(None),
+        Err(e) => return Err(BlobError::io("create", dir)(e.into())),
+    };
+    let mut file = std::fs::File::from(fd);
+    file.write_all(&header.encode()).map_err(BlobError::io("write", dir))?;
+    file.write_all(bytes).map_err(BlobError::io("write", dir))?;
+    file.sync_all().map_err(BlobError::io("fsync", dir))?;
+    let unnamed = format!("/proc/self/fd/{}", file.as_raw_fd());
+    match rustix::fs::linkat(CWD, unnamed.as_str(), CWD, final_path, AtFlags::SYMLINK_FOLLOW) {
+        Ok(()) => Ok(Some(Linked::New)),
+        Err(Errno::EXIST) => Ok(Some(Linked::AlreadyThere)),
+        // No /proc: the unnamed file cannot be reached by path.
+        Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => Ok(None),
+        Err(e) => Err(BlobError::io("link", final_path)(e.into())),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn write_unnamed_and_link(_: &Path, _: &Path, _: &Header, _: &[u8]) -> Result<Option<Linked>> {
+    Ok(None)
 }
 
 fn same_or_conflict(key: &BlobKey, existing: BlobReceipt, new: BlobReceipt) -> Result<BlobReceipt> {
@@ -332,4 +382,49 @@ fn file_chunks(
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|e| BlobError::Task(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(bytes: &[u8]) -> Header {
+        Header { sha256: Sha256Digest::of(bytes), size: bytes.len() as u64 }
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    }
+
+    /// Both ways of writing give the same file, refuse to replace an existing one, and leave no temp name.
+    #[test]
+    fn unnamed_and_named_writes_link_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = b"%PDF-1.7 blob".as_slice();
+        let unnamed = dir.path().join("pdf-unnamed");
+        let named = dir.path().join("pdf-named");
+
+        let first = write_unnamed_and_link(dir.path(), &unnamed, &header_of(bytes), bytes).unwrap();
+        if cfg!(target_os = "linux") {
+            // The test directory is on a filesystem with O_TMPFILE (ext4, tmpfs, xfs, btrfs all have it).
+            assert_eq!(first, Some(Linked::New));
+            let again = write_unnamed_and_link(dir.path(), &unnamed, &header_of(b"other"), b"other").unwrap();
+            assert_eq!(again, Some(Linked::AlreadyThere), "an existing blob is never replaced");
+        } else {
+            assert_eq!(first, None);
+            write_named_and_link(dir.path(), &unnamed, &header_of(bytes), bytes).unwrap();
+        }
+        assert_eq!(write_named_and_link(dir.path(), &named, &header_of(bytes), bytes).unwrap(), Linked::New);
+        assert_eq!(
+            write_named_and_link(dir.path(), &named, &header_of(b"other"), b"other").unwrap(),
+            Linked::AlreadyThere
+        );
+
+        assert_eq!(std::fs::read(&unnamed).unwrap(), std::fs::read(&named).unwrap());
+        assert_eq!(std::fs::read(&named).unwrap()[HEADER_LEN as usize..], *bytes);
+        assert_eq!(names_in(dir.path()), ["pdf-named", "pdf-unnamed"], "no temp file is left");
+    }
 }
