@@ -259,11 +259,12 @@ enum Linked {
 /// The portable way: a named temp file, linked to the final name, then unlinked.
 fn write_named_and_link(dir: &Path, final_path: &Path, header: &Header, bytes: &[u8]) -> Result<Linked> {
     let temp_path = dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4()));
-    let written = write_synced(&temp_path, header, bytes).and_then(|()| match std::fs::hard_link(&temp_path, final_path) {
-        Ok(()) => Ok(Linked::New),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Linked::AlreadyThere),
-        Err(e) => Err(BlobError::io("link", final_path)(e)),
-    });
+    let written =
+        write_synced(&temp_path, header, bytes).and_then(|()| match std::fs::hard_link(&temp_path, final_path) {
+            Ok(()) => Ok(Linked::New),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(Linked::AlreadyThere),
+            Err(e) => Err(BlobError::io("link", final_path)(e)),
+        });
     let removed = std::fs::remove_file(&temp_path).map_err(BlobError::io("remove", &temp_path));
     let linked = written?;
     removed?;

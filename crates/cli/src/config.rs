@@ -5,9 +5,9 @@ use ecert_blob::BlobStoreConfig;
 use ecert_domain::exchange::RetentionPolicy;
 use ecert_hub::ExchangeSettings;
 use serde::Deserialize;
-use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -153,10 +153,8 @@ impl Config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-                toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                    path: path.to_owned(),
-                    message: e.message().to_owned(),
-                })?
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.message().to_owned() })?
             }
             None => Config::default(),
         };
@@ -287,7 +285,8 @@ mod tests {
     fn file_then_env_precedence() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n[http]\nmax_json_body = 1000\n").unwrap();
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n[http]\nmax_json_body = 1000\n")
+            .unwrap();
         let mut c = Config::load(Some(&path)).unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.http.max_json_body, 1000);

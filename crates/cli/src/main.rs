@@ -127,9 +127,7 @@ enum CliError {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ECERT_LOG").unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ECERT_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -196,7 +194,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-fn load_config(file: Option<&std::path::Path>, data_dir: Option<PathBuf>, database_url: Option<String>) -> Result<Config, CliError> {
+fn load_config(
+    file: Option<&std::path::Path>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+) -> Result<Config, CliError> {
     let mut config = Config::load(file)?;
     if let Some(d) = data_dir {
         config.data_dir = d;
@@ -248,7 +250,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
                         pushed.document.id,
                         pushed.exchanges.len()
                     );
-                    let base = config.verification.public_base_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+                    let base = config
+                        .verification
+                        .public_base_url
+                        .clone()
+                        .unwrap_or_else(|| format!("http://{}", config.listen));
                     println!("  its public authenticity page (the QR target): {base}/v/{}", pushed.public_token);
                 }
                 println!(

@@ -69,7 +69,8 @@ pub struct SignArgs {
 }
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    let meta = std::fs::metadata(path).map_err(|e| CliError::Usage(format!("cannot read {what} {}: {e}", path.display())))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| CliError::Usage(format!("cannot read {what} {}: {e}", path.display())))?;
     if meta.len() > MAX_INPUT {
         return Err(CliError::Usage(format!("{what} {} is larger than {MAX_INPUT} bytes", path.display())));
     }
@@ -88,7 +89,9 @@ fn passphrase(args: &SignArgs) -> Result<Option<String>, CliError> {
 fn credentials(args: &SignArgs) -> Result<SignerCredentials, CliError> {
     let pass = passphrase(args)?;
     match (&args.p12, &args.key, &args.cert) {
-        (Some(p12), _, _) => Ok(SignerCredentials::from_pkcs12(&read(p12, "PKCS#12 file")?, pass.as_deref().unwrap_or(""))?),
+        (Some(p12), _, _) => {
+            Ok(SignerCredentials::from_pkcs12(&read(p12, "PKCS#12 file")?, pass.as_deref().unwrap_or(""))?)
+        }
         (None, Some(key), Some(cert)) => Ok(SignerCredentials::from_key_and_certs(
             &read(key, "key file")?,
             &read(cert, "certificate file")?,
@@ -130,7 +133,9 @@ pub fn run(args: SignArgs) -> Result<(), CliError> {
         "sha256" => DigestAlgorithm::Sha256,
         "sha384" => DigestAlgorithm::Sha384,
         "sha512" => DigestAlgorithm::Sha512,
-        other => return Err(CliError::Usage(format!("unknown --digest '{other}' (expected sha256, sha384 or sha512)"))),
+        other => {
+            return Err(CliError::Usage(format!("unknown --digest '{other}' (expected sha256, sha384 or sha512)")));
+        }
     };
     let qr_corner = args.qr.as_ref().map(|_| corner(&args.qr_corner)).transpose()?;
     let input = read(&args.input, "input")?;

@@ -59,30 +59,90 @@ async fn export_verify_and_tamper_through_the_cli() {
     let proof = serde_json::to_string(&hub.inclusion_proof(12, None).await.unwrap()).unwrap();
     let proof_file = write(dir.path(), "inclusion.json", proof);
     let event_file = write(dir.path(), "event.json", serde_json::to_vec(&events[12]).unwrap());
-    let o = ecert(&["audit", "verify", "--key", &vkey, "--checkpoint", &cp_new, "--inclusion", &proof_file, "--event", &event_file]);
+    let o = ecert(&[
+        "audit",
+        "verify",
+        "--key",
+        &vkey,
+        "--checkpoint",
+        &cp_new,
+        "--inclusion",
+        &proof_file,
+        "--event",
+        &event_file,
+    ]);
     assert!(o.status.success(), "{}", stdout(&o));
     let other_event = write(dir.path(), "other.json", serde_json::to_vec(&events[13]).unwrap());
-    let o = ecert(&["audit", "verify", "--key", &vkey, "--checkpoint", &cp_new, "--inclusion", &proof_file, "--event", &other_event]);
+    let o = ecert(&[
+        "audit",
+        "verify",
+        "--key",
+        &vkey,
+        "--checkpoint",
+        &cp_new,
+        "--inclusion",
+        &proof_file,
+        "--event",
+        &other_event,
+    ]);
     assert!(!o.status.success() && stdout(&o).contains("inclusion proof: INVALID"), "{}", stdout(&o));
-    let o = ecert(&["audit", "verify", "--key", &vkey, "--checkpoint", &cp_old, "--inclusion", &proof_file, "--event", &event_file]);
+    let o = ecert(&[
+        "audit",
+        "verify",
+        "--key",
+        &vkey,
+        "--checkpoint",
+        &cp_old,
+        "--inclusion",
+        &proof_file,
+        "--event",
+        &event_file,
+    ]);
     assert!(!o.status.success() && stdout(&o).contains("tree size 30"), "{}", stdout(&o));
     let consistency = serde_json::to_string(&hub.consistency_proof(10, None).await.unwrap()).unwrap();
     let consistency_file = write(dir.path(), "consistency.json", consistency);
-    let o = ecert(&["audit", "verify", "--key", &vkey, "--checkpoint", &cp_new, "--old-checkpoint", &cp_old, "--consistency", &consistency_file]);
+    let o = ecert(&[
+        "audit",
+        "verify",
+        "--key",
+        &vkey,
+        "--checkpoint",
+        &cp_new,
+        "--old-checkpoint",
+        &cp_old,
+        "--consistency",
+        &consistency_file,
+    ]);
     assert!(o.status.success(), "{}", stdout(&o));
-    let o = ecert(&["audit", "verify", "--key", &vkey, "--checkpoint", &cp_old, "--old-checkpoint", &cp_new, "--consistency", &consistency_file]);
+    let o = ecert(&[
+        "audit",
+        "verify",
+        "--key",
+        &vkey,
+        "--checkpoint",
+        &cp_old,
+        "--old-checkpoint",
+        &cp_new,
+        "--consistency",
+        &consistency_file,
+    ]);
     assert!(!o.status.success(), "{}", stdout(&o));
 
     // A forged checkpoint: the verifier says so and exits non-zero.
     let (forger, _) = LogSigner::generate(DEFAULT_LOG_ORIGIN).unwrap();
     let root = hub.log_root(30).await.unwrap();
-    let forged = write(dir.path(), "forged.note", Checkpoint::new(DEFAULT_LOG_ORIGIN, 30, root).sign(&forger).unwrap().encode());
+    let forged =
+        write(dir.path(), "forged.note", Checkpoint::new(DEFAULT_LOG_ORIGIN, 30, root).sign(&forger).unwrap().encode());
     let o = ecert(&["audit", "verify", "--key", &vkey, "--checkpoint", &forged]);
     assert!(!o.status.success() && stdout(&o).contains("checkpoint: INVALID"), "{}", stdout(&o));
 
     // Tamper with an event row directly in SQLite: the export's verification names leaf 21.
     let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", data.join("hub.sqlite3").display())).await.unwrap();
-    sqlx::query("UPDATE audit_events SET leaf = $1 WHERE seq = 21").bind(event(999).canonical_bytes()).execute(&raw).await.unwrap();
+    sqlx::query("UPDATE audit_events SET leaf = $1 WHERE seq = 21")
+        .bind(event(999).canonical_bytes())
+        .execute(&raw)
+        .await
+        .unwrap();
     let o = ecert(&["audit", "export", "--data-dir", &data_arg, "--out", &export]);
     assert!(o.status.success());
     let o = ecert(&["audit", "verify", "--key", &key_file, "--export", &export]);

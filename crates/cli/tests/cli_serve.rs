@@ -25,7 +25,17 @@ fn bootstrap_then_serve_with_env_configuration() {
 
     // A second bootstrap with the same name is refused in one line and changes nothing.
     let again = ecert()
-        .args(["admin", "bootstrap", "--country", "KZ", "--country-name", "Kazakhstan", "--name", "Hub Operator", "--data-dir"])
+        .args([
+            "admin",
+            "bootstrap",
+            "--country",
+            "KZ",
+            "--country-name",
+            "Kazakhstan",
+            "--name",
+            "Hub Operator",
+            "--data-dir",
+        ])
         .arg(&data)
         .output()
         .unwrap();
@@ -51,13 +61,19 @@ fn bootstrap_then_serve_with_env_configuration() {
     assert!(data_line.contains(data.file_name().unwrap().to_str().unwrap()), "{data_line}");
 
     let client = reqwest::blocking::Client::new();
-    let me: serde_json::Value = client.get(format!("{base}/api/v1/me")).bearer_auth(&key).send().unwrap().json().unwrap();
+    let me: serde_json::Value =
+        client.get(format!("{base}/api/v1/me")).bearer_auth(&key).send().unwrap().json().unwrap();
     assert_eq!(me["roles"], serde_json::json!(["hub_operator"]));
     assert_eq!(me["status"], "active");
     // The file's body limit (4096 bytes) is in force.
     let big = format!("{{\"code\":\"KG\",\"name\":\"{}\"}}", "x".repeat(5000));
-    let r = client.post(format!("{base}/api/v1/countries")).bearer_auth(&key)
-        .header("content-type", "application/json").body(big).send().unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/countries"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .unwrap();
     assert_eq!(r.status(), 413);
     server.kill().unwrap();
     server.wait().unwrap();
@@ -74,7 +90,12 @@ fn a_bad_configuration_is_one_readable_line() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("unknown field") && err.contains("lisen"), "{err}");
 
-    let out = ecert().args(["serve", "--data-dir"]).arg(dir.path()).env("ECERT_DATABASE_URL", "mysql://x/y").output().unwrap();
+    let out = ecert()
+        .args(["serve", "--data-dir"])
+        .arg(dir.path())
+        .env("ECERT_DATABASE_URL", "mysql://x/y")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("unsupported database url"), "{err}");
 }

@@ -51,8 +51,16 @@ fn signature_count(pdf: &[u8]) -> usize {
 fn assert_covers_whole_file(pdf: &[u8]) {
     let text = String::from_utf8_lossy(pdf);
     let at = text.rfind("/ByteRange").unwrap();
-    let nums: Vec<usize> = text[at..].split(']').next().unwrap().trim_start_matches("/ByteRange").trim()
-        .trim_start_matches('[').split_whitespace().map(|n| n.parse().unwrap()).collect();
+    let nums: Vec<usize> = text[at..]
+        .split(']')
+        .next()
+        .unwrap()
+        .trim_start_matches("/ByteRange")
+        .trim()
+        .trim_start_matches('[')
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
     assert_eq!(nums[0], 0);
     assert_eq!(nums[2] + nums[3], pdf.len());
     assert_eq!(pdf[nums[1]], b'<');
@@ -63,14 +71,31 @@ fn assert_covers_whole_file(pdf: &[u8]) {
 fn signs_with_pkcs12_and_pem_keys_and_twice() {
     let f = Fixture::new();
     let rsa = f.path("rsa.pdf");
-    let out = f.sign(&f.path("doc.pdf"), &rsa, &["--p12", &f.pki("signer-valid-rsa.p12"), "--reason", "Test report"], Some("demo"));
+    let out = f.sign(
+        &f.path("doc.pdf"),
+        &rsa,
+        &["--p12", &f.pki("signer-valid-rsa.p12"), "--reason", "Test report"],
+        Some("demo"),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&rsa).unwrap();
     assert_covers_whole_file(&bytes);
     assert_eq!(signature_count(&bytes), 1);
 
     let twice = f.path("twice.pdf");
-    let out = f.sign(&rsa, &twice, &["--key", &f.pki("signer-valid-ec-p256.key.pem"), "--cert", &f.pki("signer-valid-ec-p256.pem"), "--digest", "sha384"], None);
+    let out = f.sign(
+        &rsa,
+        &twice,
+        &[
+            "--key",
+            &f.pki("signer-valid-ec-p256.key.pem"),
+            "--cert",
+            &f.pki("signer-valid-ec-p256.pem"),
+            "--digest",
+            "sha384",
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let twice_bytes = std::fs::read(&twice).unwrap();
     assert!(twice_bytes.starts_with(&bytes), "the first signed revision must stay byte for byte");
@@ -83,7 +108,21 @@ fn b_t_with_an_http_timestamp_authority_and_qr_stamp() {
     let f = Fixture::new();
     let tsa = ecert_pki::testpki::TestPki::shared().unwrap().test_tsa().serve_http().unwrap();
     let out_path = f.path("bt.pdf");
-    let out = f.sign(&f.path("doc.pdf"), &out_path, &["--p12", &f.pki("signer-valid-rsa.p12"), "--tsa", tsa.url(), "--qr", "https://hub.example/v/tok123", "--qr-corner", "top-right"], Some("demo"));
+    let out = f.sign(
+        &f.path("doc.pdf"),
+        &out_path,
+        &[
+            "--p12",
+            &f.pki("signer-valid-rsa.p12"),
+            "--tsa",
+            tsa.url(),
+            "--qr",
+            "https://hub.example/v/tok123",
+            "--qr-corner",
+            "top-right",
+        ],
+        Some("demo"),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&out_path).unwrap();
     let doc = ecert_pdf::Document::parse(&bytes).unwrap();
@@ -113,7 +152,12 @@ fn bad_inputs_give_one_line_and_write_nothing() {
     let o = f.sign(&f.path("doc.pdf"), &out_path, &["--p12", &p12], Some("not-demo"));
     assert_refused(&o, "passphrase", &out_path);
 
-    let o = f.sign(&f.path("doc.pdf"), &out_path, &["--key", &f.pki("signer-valid-rsa.key.pem"), "--cert", &f.pki("signer-valid-ec-p256.pem")], None);
+    let o = f.sign(
+        &f.path("doc.pdf"),
+        &out_path,
+        &["--key", &f.pki("signer-valid-rsa.key.pem"), "--cert", &f.pki("signer-valid-ec-p256.pem")],
+        None,
+    );
     assert_refused(&o, "does not match", &out_path);
 
     std::fs::write(f.path("notes.txt"), b"hello, this is not a PDF").unwrap();
@@ -138,7 +182,9 @@ fn bad_inputs_give_one_line_and_write_nothing() {
 fn verify_exit_codes_follow_the_verdict() {
     let f = Fixture::new();
     let signed = f.path("signed.pdf");
-    assert!(f.sign(&f.path("doc.pdf"), &signed, &["--p12", &f.pki("signer-valid-rsa.p12")], Some("demo")).status.success());
+    assert!(
+        f.sign(&f.path("doc.pdf"), &signed, &["--p12", &f.pki("signer-valid-rsa.p12")], Some("demo")).status.success()
+    );
     let root = f.pki("root-ca.pem");
     let run = |file: &Path, extra: &[&str]| {
         let mut args = vec!["verify", file.to_str().unwrap()];

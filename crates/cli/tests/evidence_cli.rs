@@ -3,8 +3,8 @@
 //! fail the run and be named.
 
 use ecert_domain::auth::{Credential, Principal};
-use ecert_domain::institution::Role;
 use ecert_domain::ids::InstitutionId;
+use ecert_domain::institution::Role;
 use ecert_hub::exchange::PushRequest;
 use ecert_hub::{DEFAULT_LOG_ORIGIN, Hub, load_or_create_log_key};
 use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
@@ -44,7 +44,8 @@ async fn push_and_export(data: &Path) -> Exported {
     let pki = TestPki::shared().unwrap();
     let demo = hub.seed_demo(Some(pki)).await.unwrap();
     let cab: InstitutionId = demo.cab_id.parse().unwrap();
-    let cab_principal = Principal { institution: cab, roles: vec![Role::IssuingCab], credential: Credential::LocalAdmin };
+    let cab_principal =
+        Principal { institution: cab, roles: vec![Role::IssuingCab], credential: Credential::LocalAdmin };
 
     let today = OffsetDateTime::now_utc().date();
     let mut sample = SampleDocument::example(DocumentKind::TestReport);
@@ -146,35 +147,60 @@ async fn an_exported_bundle_verifies_offline_and_every_tampered_part_is_named() 
         ("hs code", |b| b["document"]["metadata"]["hs_codes"][0] = "847150".into(), "log leaf"),
         ("issuer", |b| b["document"]["issuer"] = uuid_like(), "log leaf"),
         ("pdf digest", |b| b["document"]["pdf_sha256"] = "00".repeat(32).into(), "pdf digest"),
-        ("report", |b| {
-            let r = b["report"].as_str().unwrap().replacen("TOTAL_PASSED", "TOTAL_PASSED ", 1);
-            b["report"] = r.into()
-        }, "log leaf"),
+        (
+            "report",
+            |b| {
+                let r = b["report"].as_str().unwrap().replacen("TOTAL_PASSED", "TOTAL_PASSED ", 1);
+                b["report"] = r.into()
+            },
+            "log leaf",
+        ),
         ("certificate", |b| edit_base64(&mut b["pki_data"]["certificates"][0]), "log leaf"),
         ("added crl", |b| b["pki_data"]["crls"] = serde_json::json!(["MAA="]), "log leaf"),
-        ("registry facts", |b| {
-            let f = b["pki_data"]["registry_facts_json"].as_str().unwrap().replacen("active", "suspended", 1);
-            b["pki_data"]["registry_facts_json"] = f.into()
-        }, "log leaf"),
+        (
+            "registry facts",
+            |b| {
+                let f = b["pki_data"]["registry_facts_json"].as_str().unwrap().replacen("active", "suspended", 1);
+                b["pki_data"]["registry_facts_json"] = f.into()
+            },
+            "log leaf",
+        ),
         ("leaf", |b| edit_base64(&mut b["audit"]["leaf"]), "inclusion proof"),
-        ("leaf index", |b| b["audit"]["leaf_index"] = (b["audit"]["leaf_index"].as_u64().unwrap() - 1).into(), "inclusion proof"),
-        ("tree size", |b| b["audit"]["tree_size"] = (b["audit"]["tree_size"].as_u64().unwrap() + 1).into(), "inclusion proof"),
+        (
+            "leaf index",
+            |b| b["audit"]["leaf_index"] = (b["audit"]["leaf_index"].as_u64().unwrap() - 1).into(),
+            "inclusion proof",
+        ),
+        (
+            "tree size",
+            |b| b["audit"]["tree_size"] = (b["audit"]["tree_size"].as_u64().unwrap() + 1).into(),
+            "inclusion proof",
+        ),
         ("proof hash", |b| edit_base64(&mut b["audit"]["inclusion_proof"][0]), "inclusion proof"),
-        ("checkpoint text", |b| {
-            let note = b["audit"]["checkpoint"].as_str().unwrap();
-            let mut lines: Vec<String> = note.split('\n').map(str::to_owned).collect();
-            let size: u64 = lines[1].parse().unwrap();
-            lines[1] = (size + 1).to_string();
-            b["audit"]["checkpoint"] = lines.join("\n").into()
-        }, "checkpoint signature"),
-        ("checkpoint signature", |b| {
-            let note = b["audit"]["checkpoint"].as_str().unwrap().to_owned();
-            let sig_line = note.trim_end().rsplit('\n').next().unwrap().to_owned();
-            let (prefix, sig) = sig_line.rsplit_once(' ').unwrap();
-            let mut sig = Value::String(sig.to_owned());
-            edit_base64(&mut sig);
-            b["audit"]["checkpoint"] = note.replace(&sig_line, &format!("{prefix} {}", sig.as_str().unwrap())).into()
-        }, "checkpoint signature"),
+        (
+            "checkpoint text",
+            |b| {
+                let note = b["audit"]["checkpoint"].as_str().unwrap();
+                let mut lines: Vec<String> = note.split('\n').map(str::to_owned).collect();
+                let size: u64 = lines[1].parse().unwrap();
+                lines[1] = (size + 1).to_string();
+                b["audit"]["checkpoint"] = lines.join("\n").into()
+            },
+            "checkpoint signature",
+        ),
+        (
+            "checkpoint signature",
+            |b| {
+                let note = b["audit"]["checkpoint"].as_str().unwrap().to_owned();
+                let sig_line = note.trim_end().rsplit('\n').next().unwrap().to_owned();
+                let (prefix, sig) = sig_line.rsplit_once(' ').unwrap();
+                let mut sig = Value::String(sig.to_owned());
+                edit_base64(&mut sig);
+                b["audit"]["checkpoint"] =
+                    note.replace(&sig_line, &format!("{prefix} {}", sig.as_str().unwrap())).into()
+            },
+            "checkpoint signature",
+        ),
         ("format", |b| b["format"] = "ecert-evidence/9".into(), "evidence bundle"),
     ];
     for (name, edit, check) in cases {

@@ -40,7 +40,8 @@ fn every_acknowledged_upload_survives_kill_9() {
     let acknowledged: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
     let clients: Vec<_> = (0..4)
         .map(|_| {
-            let (documents, next, stop, acknowledged) = (documents.clone(), next.clone(), stop.clone(), acknowledged.clone());
+            let (documents, next, stop, acknowledged) =
+                (documents.clone(), next.clone(), stop.clone(), acknowledged.clone());
             let (base, key) = (hub.base.clone(), cab_key.clone());
             std::thread::spawn(move || {
                 let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
@@ -53,7 +54,11 @@ fn every_acknowledged_upload_survives_kill_9() {
                             let id = body["document"]["id"].as_str().unwrap().to_owned();
                             acknowledged.lock().unwrap().push((i, id));
                         }
-                        Ok(r) => panic!("upload {i} refused before the crash: {} {}", r.status(), r.text().unwrap_or_default()),
+                        Ok(r) => panic!(
+                            "upload {i} refused before the crash: {} {}",
+                            r.status(),
+                            r.text().unwrap_or_default()
+                        ),
                         // The kill: a reset connection is an upload the hub never acknowledged.
                         Err(_) => break,
                     }
@@ -107,7 +112,10 @@ fn every_acknowledged_upload_survives_kill_9() {
         for d in page["items"].as_array().unwrap() {
             let id = d["id"].as_str().unwrap();
             let detail: serde_json::Value = get(&format!("/api/v1/documents/{id}"), &cab_key).json().unwrap();
-            assert!(detail["report"].is_object() && !detail["exchanges"].as_array().unwrap().is_empty(), "{id} is half-stored");
+            assert!(
+                detail["report"].is_object() && !detail["exchanges"].as_array().unwrap().is_empty(),
+                "{id} is half-stored"
+            );
             listed += 1;
         }
         match page["next_cursor"].as_str() {
@@ -116,12 +124,21 @@ fn every_acknowledged_upload_survives_kill_9() {
         }
     }
     eprintln!("acknowledged {}, attempted {attempted}, stored after restart {listed}", acknowledged.len());
-    assert!(listed >= acknowledged.len() && listed <= attempted + 1, "listed {listed}, acknowledged {}, attempted {attempted}", acknowledged.len());
+    assert!(
+        listed >= acknowledged.len() && listed <= attempted + 1,
+        "listed {listed}, acknowledged {}, attempted {attempted}",
+        acknowledged.len()
+    );
     // An upload cut off by the crash can simply be sent again: it is stored now, or answered as the replay of
     // the copy that committed just before the kill, never refused as a duplicate.
     let unacknowledged = (0..attempted).find(|i| acknowledged.iter().all(|(a, _)| a != i)).unwrap();
     let (metadata, pdf) = &documents[unacknowledged];
     let r = push(&client, &hub.base, &cab_key, metadata, pdf).unwrap();
-    assert!(matches!(r.status().as_u16(), 200 | 201), "retry after crash: {} {}", r.status(), r.text().unwrap_or_default());
+    assert!(
+        matches!(r.status().as_u16(), 200 | 201),
+        "retry after crash: {} {}",
+        r.status(),
+        r.text().unwrap_or_default()
+    );
     drop(hub);
 }

@@ -41,7 +41,8 @@ async fn webhook_receiver() -> (String, Arc<Mutex<Received>>) {
             async move {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                let id = headers.get("ecert-notification-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                let id =
+                    headers.get("ecert-notification-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
                 let exchange = json["exchange"].as_str().unwrap_or_default().to_owned();
                 state.lock().unwrap().notifications.push((id, exchange));
                 axum::http::StatusCode::NO_CONTENT
@@ -86,7 +87,9 @@ fn two_processes_deliver_every_notification_exactly_once(database_url: Option<St
     let database = database_url.as_ref().map(|url| format!("database_url = {url:?}\n")).unwrap_or_default();
     std::fs::write(
         &config,
-        format!("data_dir = {data:?}\n{database}[exchange]\nallow_insecure_webhooks = true\nworker_poll_interval_ms = 50\n"),
+        format!(
+            "data_dir = {data:?}\n{database}[exchange]\nallow_insecure_webhooks = true\nworker_poll_interval_ms = 50\n"
+        ),
     )
     .unwrap();
     let first = start(&config, true);

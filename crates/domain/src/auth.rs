@@ -55,8 +55,10 @@ impl Permission {
             ReadDocuments => matches!(role, Role::IssuingCab | Role::HubOperator),
             ReceiveDocuments => role.is_receiving_authority(),
             ManageRegistries | ManageCertificates => role == Role::HubOperator,
-            ReadCabRecords => matches!(role, Role::HubOperator | Role::IssuingCab | Role::NationalFocalPoint)
-                || role.is_receiving_authority(),
+            ReadCabRecords => {
+                matches!(role, Role::HubOperator | Role::IssuingCab | Role::NationalFocalPoint)
+                    || role.is_receiving_authority()
+            }
         }
     }
 }

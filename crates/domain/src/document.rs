@@ -29,8 +29,8 @@ pub const VERIFICATION_DISCLAIMER: &str = "Hub verification is reference informa
     signature, its issuer's registration and its status. It is not legal acceptance of the document and not \
     customs clearance: those decisions remain with the competent authorities of the importing country.";
 
-pub use crate::ids::DocumentId;
 use crate::error::validate_text;
+pub use crate::ids::DocumentId;
 
 /// An applicant or manufacturer named on the document.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -548,7 +548,13 @@ mod tests {
     #[test]
     fn a_public_token_must_have_the_token_shape() {
         assert!(is_public_token("AbCdEfGhIjKlMnOpQrStUvWxYz012-_9"));
-        for bad in ["", "short", "AbCdEfGhIjKlMnOpQrStUvWxYz012-_9x", "AbCdEfGhIjKlMnOpQrStUvWxYz012+/9", "AbCdEfGhIjKlMnOpQrStUvWxYz012 _9"] {
+        for bad in [
+            "",
+            "short",
+            "AbCdEfGhIjKlMnOpQrStUvWxYz012-_9x",
+            "AbCdEfGhIjKlMnOpQrStUvWxYz012+/9",
+            "AbCdEfGhIjKlMnOpQrStUvWxYz012 _9",
+        ] {
             assert!(!is_public_token(bad), "{bad:?}");
         }
         let today = new_metadata().issue_date;
@@ -557,5 +563,4 @@ mod tests {
         let errors = with("<script>").unwrap_err();
         assert_eq!(errors.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), vec!["public_token"]);
     }
-
 }

@@ -114,8 +114,7 @@ impl Withdrawal {
     /// Builds a withdrawal; without an explicit effective date the default notice period applies. An effective date
     /// before the notice date is refused, because it would make a withdrawal retroactive.
     pub fn notify(notice_date: Date, effective_date: Option<Date>) -> Result<Self, FieldErrors> {
-        let effective_date =
-            effective_date.unwrap_or(notice_date + Duration::days(DEFAULT_WITHDRAWAL_NOTICE_DAYS));
+        let effective_date = effective_date.unwrap_or(notice_date + Duration::days(DEFAULT_WITHDRAWAL_NOTICE_DAYS));
         if effective_date < notice_date {
             return Err(crate::FieldError::new("effective_date", "must not be before the notice date").into());
         }
@@ -264,12 +263,7 @@ mod tests {
             country: "KZ".into(),
             name: "Test Lab".into(),
             roles: vec!["issuing_cab".into()],
-            contacts: vec![ContactPoint {
-                name: "A".into(),
-                email: "a@lab.kz".into(),
-                phone: None,
-                function: None,
-            }],
+            contacts: vec![ContactPoint { name: "A".into(), email: "a@lab.kz".into(), phone: None, function: None }],
         }
     }
 

@@ -8,16 +8,16 @@ pub mod accreditation;
 pub mod audit;
 pub mod auth;
 pub mod country;
+pub mod document;
 pub mod document_type;
 pub mod error;
+pub mod exchange;
 pub mod hs;
 pub mod ids;
 pub mod institution;
 pub mod page;
 pub mod pkr;
 pub mod scope;
-pub mod document;
-pub mod exchange;
 
 pub use error::{FieldError, FieldErrors};
 

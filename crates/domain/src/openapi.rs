@@ -1,7 +1,7 @@
 //! OpenAPI schemas for the value types whose JSON form is a plain string.
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 macro_rules! string_schema {
     ($t:ty, $name:literal, $pattern:literal, $desc:literal) => {

@@ -131,9 +131,9 @@ fn check_leaf(bundle: &EvidenceBundle) -> Check {
     let logged: Vec<&String> = event.subjects.iter().filter(|s| s.starts_with(EVIDENCE_SUBJECT_PREFIX)).collect();
     let expected = evidence_subject(&evidence_commitment(&bundle.evidence_parts()));
     match logged.as_slice() {
-        [] => Err(
-            "the event carries no evidence commitment (the document was submitted before evidence bundles)".into()
-        ),
+        [] => {
+            Err("the event carries no evidence commitment (the document was submitted before evidence bundles)".into())
+        }
         [one] if **one == expected => Ok(format!(
             "leaf {} is the submission of document {}; it commits to the bundle's metadata, report and PKI data",
             bundle.audit.leaf_index, document.id

@@ -18,9 +18,7 @@ pub mod check;
 pub mod commitment;
 mod error;
 
-pub use bundle::{
-    BundleAudit, BundleDocument, BundlePkiData, EvidenceBundle, FORMAT, MAX_BUNDLE_BYTES, MAX_PKI_ITEMS,
-};
+pub use bundle::{BundleAudit, BundleDocument, BundlePkiData, EvidenceBundle, FORMAT, MAX_BUNDLE_BYTES, MAX_PKI_ITEMS};
 pub use check::{CheckKind, CheckOutcome, Verification, verify_bundle};
 pub use commitment::{
     COMMITMENT_VERSION, EVIDENCE_SUBJECT_PREFIX, EvidenceParts, PkiParts, evidence_commitment, evidence_subject,

@@ -241,7 +241,10 @@ fn a_tampered_leaf_proof_or_checkpoint_is_caught() {
     b.audit.checkpoint = b.audit.checkpoint.replacen("\n7\n", "\n8\n", 1);
     assert_ne!(b.audit.checkpoint, f.bundle.audit.checkpoint);
     let failed = failures(&b, &f.pdf, Some(&key));
-    assert!(failed.contains(&CheckKind::CheckpointSignature) && failed.contains(&CheckKind::InclusionProof), "{failed:?}");
+    assert!(
+        failed.contains(&CheckKind::CheckpointSignature) && failed.contains(&CheckKind::InclusionProof),
+        "{failed:?}"
+    );
 
     // The checkpoint's signature line.
     let mut b = f.bundle.clone();
@@ -275,7 +278,8 @@ fn a_pdf_signed_by_another_key_fails_revalidation_even_with_a_matching_bundle() 
     let f = fixture();
     let pki = old_pki();
     let other = &pki.signer(TestSigner::ValidEcP256).credentials;
-    let pdf = sign_pdf(&generate(&SampleDocument::example(DocumentKind::TestReport)), &SignOptions::new(other)).unwrap();
+    let pdf =
+        sign_pdf(&generate(&SampleDocument::example(DocumentKind::TestReport)), &SignOptions::new(other)).unwrap();
     let failed = failures(&f.bundle, &pdf, Some(&pinned(&f)));
     assert!(failed.contains(&CheckKind::PdfSignature) && failed.contains(&CheckKind::PdfDigest), "{failed:?}");
     let detail = verify_bundle(&f.bundle, &pdf, None).outcome(CheckKind::PdfSignature).unwrap().detail.clone();

@@ -59,11 +59,8 @@ impl Hub {
     /// the caller, so a probe learns nothing about which keys exist.
     pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
         let parsed = ApiKeySecret::parse(presented).ok_or(HubError::Unauthenticated { reason: "malformed key" })?;
-        let record = self
-            .store()
-            .get_api_key(parsed.id)
-            .await?
-            .ok_or(HubError::Unauthenticated { reason: "unknown key id" })?;
+        let record =
+            self.store().get_api_key(parsed.id).await?.ok_or(HubError::Unauthenticated { reason: "unknown key id" })?;
         let matches: bool = parsed.hash().ct_eq(&record.secret_hash).into();
         if !matches {
             return Err(HubError::Unauthenticated { reason: "wrong secret" });
@@ -83,7 +80,11 @@ impl Hub {
                 return Err(HubError::Unauthenticated { reason: "institution not active" });
             }
         }
-        Ok(Principal { institution: institution.id, roles: institution.roles, credential: Credential::ApiKey(record.id) })
+        Ok(Principal {
+            institution: institution.id,
+            roles: institution.roles,
+            credential: Credential::ApiKey(record.id),
+        })
     }
 
     /// Issues an API key for `institution` (operator only). The key inherits the institution's roles.

@@ -62,10 +62,8 @@ impl Hub {
     /// Seeds an empty hub with demo participants; with a test PKI, the demo CAB's certificates are registered too.
     /// Refuses to run on a hub that already has participants, so a demo flag can never mix fake CABs into real data.
     pub async fn seed_demo(&self, pki: Option<&TestPki>) -> Result<DemoCredentials> {
-        let existing = self
-            .store()
-            .list_institutions(&Default::default(), &ecert_domain::page::PageRequest::first(1))
-            .await?;
+        let existing =
+            self.store().list_institutions(&Default::default(), &ecert_domain::page::PageRequest::first(1)).await?;
         if !existing.items.is_empty() {
             return Err(crate::HubError::Conflict("demo data is only created on an empty hub".into()));
         }
@@ -198,7 +196,10 @@ impl Hub {
             valid_until,
             destination_country: "UZ".into(),
             receiving_authority: None,
-            applicant: Some(ecert_domain::document::NewParty { name: sample.applicant.clone(), country: Some("KZ".into()) }),
+            applicant: Some(ecert_domain::document::NewParty {
+                name: sample.applicant.clone(),
+                country: Some("KZ".into()),
+            }),
             manufacturer: None,
             applied_standards: vec!["IEC 60898-1:2015".into()],
             public_token: None,

@@ -62,7 +62,9 @@ impl From<FieldErrors> for HubError {
 impl From<StoreError> for HubError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(what) => HubError::Conflict(format!("a record with the same key already exists ({what})")),
+            StoreError::Conflict(what) => {
+                HubError::Conflict(format!("a record with the same key already exists ({what})"))
+            }
             StoreError::Stale(what) => HubError::Conflict(what),
             StoreError::NotFound(_) => HubError::NotFound("record"),
             StoreError::MissingReference(what) => HubError::invalid("reference", format!("does not exist ({what})")),

@@ -10,7 +10,10 @@ const MAX_KEY_FILE: u64 = 4 * 1024;
 /// Reads the key at `path`, or writes `generate()` there if there is none. Returns the bytes and whether they
 /// were created now. The file is created with `create_new`, so when two processes start at once only one
 /// writes, and the other loads its key.
-pub(crate) fn load_or_create(path: &Path, generate: impl FnOnce() -> std::io::Result<Vec<u8>>) -> std::io::Result<(Vec<u8>, bool)> {
+pub(crate) fn load_or_create(
+    path: &Path,
+    generate: impl FnOnce() -> std::io::Result<Vec<u8>>,
+) -> std::io::Result<(Vec<u8>, bool)> {
     match read(path) {
         Ok(bytes) => return Ok((bytes, false)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

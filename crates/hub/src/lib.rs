@@ -14,9 +14,9 @@ mod registry;
 pub mod verification;
 
 pub use auth::{ApiKeySecret, IssuedApiKey};
-pub use error::{HubError, Rejection};
 /// The evidence bundle format and its offline checker (the hub exports bundles with `Hub::export_evidence`).
 pub use ecert_evidence as evidence;
+pub use error::{HubError, Rejection};
 pub use exchange::{ExchangeServices, ExchangeSettings, WebhookKey};
 pub use log::{DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_LOG_ORIGIN, load_or_create_log_key};
 pub use registry::{CertificateDetail, InstitutionView};

@@ -39,9 +39,8 @@ fn translog_error(e: ecert_translog::Error) -> HubError {
 pub fn load_or_create_log_key(data_dir: &Path, origin: &str) -> Result<LogSigner> {
     validate_key_name(origin).map_err(|e| HubError::invalid("origin", e.to_string()))?;
     let path = log_key_path(data_dir);
-    let generate = || {
-        LogSigner::generate(origin).map(|(_, pkcs8)| pkcs8).map_err(|e| std::io::Error::other(e.to_string()))
-    };
+    let generate =
+        || LogSigner::generate(origin).map(|(_, pkcs8)| pkcs8).map_err(|e| std::io::Error::other(e.to_string()));
     let (pkcs8, created) = crate::keyfile::load_or_create(&path, generate).map_err(|e| key_error(&path, e))?;
     let signer = LogSigner::from_pkcs8(origin, &pkcs8).map_err(|e| key_error(&path, e))?;
     if created {
@@ -98,14 +97,13 @@ impl Hub {
             return Ok(latest);
         }
         let root = self.log_root(size).await?;
-        let note = Checkpoint::new(self.log_origin(), size, root)
-            .sign(self.log_signer())
-            .map_err(translog_error)?
-            .encode();
+        let note =
+            Checkpoint::new(self.log_origin(), size, root).sign(self.log_signer()).map_err(translog_error)?.encode();
         // Millisecond precision, as stored, so the returned checkpoint equals the one read back later.
         let now = self.now();
-        let created_at = time::OffsetDateTime::from_unix_timestamp_nanos(now.unix_timestamp_nanos() / 1_000_000 * 1_000_000)
-            .unwrap_or(now);
+        let created_at =
+            time::OffsetDateTime::from_unix_timestamp_nanos(now.unix_timestamp_nanos() / 1_000_000 * 1_000_000)
+                .unwrap_or(now);
         let checkpoint = StoredCheckpoint { tree_size: size, root, note, created_at };
         if !self.store().insert_checkpoint(&checkpoint).await? {
             // Another hub process signed this size first; serve its note, it commits to the same root.

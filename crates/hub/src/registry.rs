@@ -3,6 +3,7 @@
 use crate::audit::WithDigests;
 use crate::auth::require;
 use crate::{Hub, HubError, Result};
+use ecert_domain::FieldErrors;
 use ecert_domain::accreditation::{
     Accreditation, AccreditationBasis, AccreditationBody, NewAccreditation, NewAccreditationBody,
 };
@@ -11,13 +12,11 @@ use ecert_domain::auth::{Permission, Principal};
 use ecert_domain::country::CountryCode;
 use ecert_domain::ids::{AccreditationBodyId, CertificateId, InstitutionId};
 use ecert_domain::institution::{
-    ContactPoint, Institution, LifecycleStatus, NewInstitution, Role, Withdrawal, check_transition,
-    validate_contacts,
+    ContactPoint, Institution, LifecycleStatus, NewInstitution, Role, Withdrawal, check_transition, validate_contacts,
 };
 use ecert_domain::page::{Page, PageRequest};
 use ecert_domain::pkr::{CertificateHistoryEntry, CertificateStatus, RegisteredCertificate, RevocationReason};
 use ecert_domain::scope::{NewScopeEntry, NotAuthorized, ScopeEntry, ScopeQuery, authorize};
-use ecert_domain::FieldErrors;
 use ecert_store::{AuditFilter, Country, InstitutionFilter, Receipt, StoredAuditEvent};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -88,7 +87,11 @@ impl Hub {
         let Some(code) = code else { return Err(HubError::invalid("code", "missing")) };
         let country = Country { code, name: name.to_owned(), created_at: self.now() };
         let audit = self.event(p, EventType::CountryRegistered, None, vec![format!("country:{code}")]).after(&country);
-        let receipt = self.store().insert_country(&country, &audit).await.map_err(on_conflict(|| format!("country {code} is already registered")))?;
+        let receipt = self
+            .store()
+            .insert_country(&country, &audit)
+            .await
+            .map_err(on_conflict(|| format!("country {code} is already registered")))?;
         Ok((country, receipt))
     }
 
@@ -113,12 +116,16 @@ impl Hub {
         let institution = new.validate(self.now())?;
         self.participating_country("country", institution.country.as_str()).await?;
         let audit = self
-            .event(p, EventType::InstitutionCreated, Some(institution.id), vec![format!("institution:{}", institution.id)])
+            .event(
+                p,
+                EventType::InstitutionCreated,
+                Some(institution.id),
+                vec![format!("institution:{}", institution.id)],
+            )
             .after(&institution);
-        let receipt = self.store().insert_institution(&institution, &audit).await.map_err(on_conflict(|| format!(
-                "an institution named '{}' already exists in {}",
-                institution.name, institution.country
-            )))?;
+        let receipt = self.store().insert_institution(&institution, &audit).await.map_err(on_conflict(|| {
+            format!("an institution named '{}' already exists in {}", institution.name, institution.country)
+        }))?;
         Ok((self.view(p, institution), receipt))
     }
 
@@ -161,7 +168,10 @@ impl Hub {
         require(p, Permission::ManageRegistries)?;
         let before = self.institution_or_404(id).await?;
         if status == LifecycleStatus::Withdrawn {
-            return Err(HubError::invalid("status", "withdrawal is notified with a notice date (use the withdrawal operation)"));
+            return Err(HubError::invalid(
+                "status",
+                "withdrawal is notified with a notice date (use the withdrawal operation)",
+            ));
         }
         check_transition(before.status, status).map_err(HubError::Conflict)?;
         let mut after = before.clone();
@@ -227,11 +237,19 @@ impl Hub {
         let audit = self
             .event(p, EventType::AccreditationBodyCreated, None, vec![format!("accreditation_body:{}", body.id)])
             .after(&body);
-        let receipt = self.store().insert_accreditation_body(&body, &audit).await.map_err(on_conflict(|| format!("an accreditation body named '{}' already exists", body.name)))?;
+        let receipt = self
+            .store()
+            .insert_accreditation_body(&body, &audit)
+            .await
+            .map_err(on_conflict(|| format!("an accreditation body named '{}' already exists", body.name)))?;
         Ok((body, receipt))
     }
 
-    pub async fn list_accreditation_bodies(&self, p: &Principal, page: &PageRequest) -> Result<Page<AccreditationBody>> {
+    pub async fn list_accreditation_bodies(
+        &self,
+        p: &Principal,
+        page: &PageRequest,
+    ) -> Result<Page<AccreditationBody>> {
         require(p, Permission::ReadParticipants)?;
         Ok(self.store().list_accreditation_bodies(page).await?)
     }
@@ -268,10 +286,9 @@ impl Hub {
         let audit = self
             .event(p, EventType::AccreditationCreated, Some(cab), vec![format!("accreditation:{}", accreditation.id)])
             .after(&accreditation);
-        let receipt = self.store().insert_accreditation(&accreditation, &audit).await.map_err(on_conflict(|| format!(
-                "accreditation {} is already registered for this CAB",
-                accreditation.certificate_number
-            )))?;
+        let receipt = self.store().insert_accreditation(&accreditation, &audit).await.map_err(on_conflict(|| {
+            format!("accreditation {} is already registered for this CAB", accreditation.certificate_number)
+        }))?;
         Ok((accreditation, receipt))
     }
 
@@ -294,7 +311,11 @@ impl Hub {
         let audit = self
             .event(p, EventType::ScopeEntryCreated, Some(cab), vec![format!("scope_entry:{}", entry.id)])
             .after(&entry);
-        let receipt = self.store().insert_scope_entry(&entry, &audit).await.map_err(on_conflict(|| "an identical scope entry already exists for this CAB".into()))?;
+        let receipt = self
+            .store()
+            .insert_scope_entry(&entry, &audit)
+            .await
+            .map_err(on_conflict(|| "an identical scope entry already exists for this CAB".into()))?;
         Ok((entry, receipt))
     }
 
@@ -321,12 +342,18 @@ impl Hub {
 
     fn parse_certificate(&self, input: &[u8]) -> Result<(ecert_pki::Certificate, ecert_pki::CertFacts)> {
         if input.is_empty() || input.len() > MAX_CERT_INPUT {
-            return Err(HubError::invalid("certificate", format!("must be 1 byte to {MAX_CERT_INPUT} bytes of PEM or DER")));
+            return Err(HubError::invalid(
+                "certificate",
+                format!("must be 1 byte to {MAX_CERT_INPUT} bytes of PEM or DER"),
+            ));
         }
         let mut certs = ecert_pki::Certificate::parse_any(input)
             .map_err(|e| HubError::invalid("certificate", format!("not a readable X.509 certificate: {e}")))?;
         if certs.len() != 1 {
-            return Err(HubError::invalid("certificate", format!("expected exactly one certificate, found {}", certs.len())));
+            return Err(HubError::invalid(
+                "certificate",
+                format!("expected exactly one certificate, found {}", certs.len()),
+            ));
         }
         let cert = certs.remove(0);
         let facts = ecert_pki::check_registrable(&cert, self.now())
@@ -334,7 +361,13 @@ impl Hub {
         Ok((cert, facts))
     }
 
-    fn registered(&self, institution: InstitutionId, cert: &ecert_pki::Certificate, facts: ecert_pki::CertFacts, replaces: Option<CertificateId>) -> RegisteredCertificate {
+    fn registered(
+        &self,
+        institution: InstitutionId,
+        cert: &ecert_pki::Certificate,
+        facts: ecert_pki::CertFacts,
+        replaces: Option<CertificateId>,
+    ) -> RegisteredCertificate {
         RegisteredCertificate {
             id: CertificateId::new(),
             institution,
@@ -393,7 +426,10 @@ impl Hub {
         require(p, Permission::ManageCertificates)?;
         let previous = self.store().get_certificate(old).await?.ok_or(HubError::NotFound("certificate"))?;
         if previous.status != CertificateStatus::Active {
-            return Err(HubError::Conflict(format!("certificate {old} is {}, only an active one can be renewed", previous.status.code())));
+            return Err(HubError::Conflict(format!(
+                "certificate {old} is {}, only an active one can be renewed",
+                previous.status.code()
+            )));
         }
         let (cert, facts) = self.parse_certificate(input)?;
         self.ensure_new_fingerprint(&facts.fingerprint_sha256).await?;

@@ -115,7 +115,12 @@ impl Fx {
     }
 
     async fn documents(&self) -> usize {
-        self.hub.list_documents(&self.operator, DocumentFilter::default(), &PageRequest::first(500)).await.unwrap().items.len()
+        self.hub
+            .list_documents(&self.operator, DocumentFilter::default(), &PageRequest::first(500))
+            .await
+            .unwrap()
+            .items
+            .len()
     }
 
     /// A further institution, active, with a principal acting for it.
@@ -124,7 +129,12 @@ impl Fx {
         if self.hub.store().get_country(country).await.unwrap().is_none() {
             self.hub.create_country(&op, country, country).await.unwrap();
         }
-        let new = NewInstitution { country: country.into(), name: name.into(), roles: vec![role.code().into()], contacts: vec![] };
+        let new = NewInstitution {
+            country: country.into(),
+            name: name.into(),
+            roles: vec![role.code().into()],
+            contacts: vec![],
+        };
         let (view, _) = self.hub.create_institution(&op, new).await.unwrap();
         let id = view.institution.id;
         self.hub.set_institution_status(&op, id, LifecycleStatus::Active).await.unwrap();
@@ -229,7 +239,11 @@ async fn validation_data_from_the_dss_is_kept_with_the_pki_layer() {
     };
     let options = SignOptions { ltv: Some(ltv), ..SignOptions::new(&identity.credentials) };
     let pdf = sign_pdf(&sample(DocumentKind::TestReport, "KZ-TR-LT"), &options).unwrap();
-    let req = PushRequest { metadata: metadata("KZ-TR-LT", "TR", "8471.30", today()), pdf: pdf.into(), idempotency_key: None };
+    let req = PushRequest {
+        metadata: metadata("KZ-TR-LT", "TR", "8471.30", today()),
+        pdf: pdf.into(),
+        idempotency_key: None,
+    };
     let sub = fx.hub.push_document(&fx.cab, req).await.unwrap();
     let pki = fx.hub.store().get_pki_data(sub.document.id).await.unwrap().unwrap().data;
     assert_eq!(pki.crls, vec![fx.pki.crl().der().to_vec()]);
@@ -288,7 +302,8 @@ async fn replays_return_the_original_and_conflicts_are_refused() {
 async fn an_unsigned_pdf_is_rejected() {
     let fx = fixture().await;
     let pdf = sample(DocumentKind::TestReport, "KZ-TR-U");
-    let req = PushRequest { metadata: metadata("KZ-TR-U", "TR", "8471.30", today()), pdf: pdf.into(), idempotency_key: None };
+    let req =
+        PushRequest { metadata: metadata("KZ-TR-U", "TR", "8471.30", today()), pdf: pdf.into(), idempotency_key: None };
     let r = fx.rejected(req, "unsigned").await;
     assert_eq!(r.report.unwrap()["document"]["signature_count"], 0);
 }
@@ -343,7 +358,11 @@ async fn an_expired_certificate_is_rejected() {
     let later = fx.pki.now + Duration::days(2 * 365 + 30);
     let hub = fx.hub.clone().with_clock(Clock::Fixed(later));
     let pdf = sign(fx.pki, TestSigner::ValidRsa, &sample(DocumentKind::TestReport, "KZ-TR-E"));
-    let req = PushRequest { metadata: metadata("KZ-TR-E", "TR", "8471.30", later.date()), pdf: pdf.into(), idempotency_key: None };
+    let req = PushRequest {
+        metadata: metadata("KZ-TR-E", "TR", "8471.30", later.date()),
+        pdf: pdf.into(),
+        idempotency_key: None,
+    };
     fx.rejected_with(&hub, req, "certificate_expired").await;
 }
 
@@ -452,9 +471,16 @@ async fn the_receiver_searches_polls_reads_downloads_and_replies() {
     assert_eq!(search(ExchangeFilter { issuer_country: Some(kz), ..Default::default() }).await, 2);
     assert_eq!(search(ExchangeFilter { issuer_country: Some(uz), ..Default::default() }).await, 0);
     assert_eq!(search(ExchangeFilter { issuer: Some(fx.cab_id()), ..Default::default() }).await, 2);
-    assert_eq!(search(ExchangeFilter { issued_from: Some(today() + Duration::days(1)), ..Default::default() }).await, 0);
+    assert_eq!(
+        search(ExchangeFilter { issued_from: Some(today() + Duration::days(1)), ..Default::default() }).await,
+        0
+    );
     assert_eq!(search(ExchangeFilter { issued_to: Some(today()), ..Default::default() }).await, 2);
-    let backwards = ExchangeFilter { issued_from: Some(today()), issued_to: Some(today() - Duration::days(1)), ..Default::default() };
+    let backwards = ExchangeFilter {
+        issued_from: Some(today()),
+        issued_to: Some(today() - Duration::days(1)),
+        ..Default::default()
+    };
     assert_invalid(fx.hub.search_exchanges(&fx.receiver, backwards, &page).await, "issued_to");
     let bad_prefix = ExchangeFilter { hs_prefix: Some("84x".into()), ..Default::default() };
     assert_invalid(fx.hub.search_exchanges(&fx.receiver, bad_prefix, &page).await, "hs_prefix");
@@ -499,7 +525,8 @@ async fn the_receiver_searches_polls_reads_downloads_and_replies() {
     };
     assert_invalid(fx.hub.reply_to_exchange(&fx.receiver, id, reply("rejected", None)).await, "reason_code");
     let jobs_before = fx.hub.store().count_jobs().await.unwrap();
-    let (acked, receipt) = fx.hub.reply_to_exchange(&fx.receiver, id, reply("rejected", Some("HS_MISMATCH"))).await.unwrap();
+    let (acked, receipt) =
+        fx.hub.reply_to_exchange(&fx.receiver, id, reply("rejected", Some("HS_MISMATCH"))).await.unwrap();
     assert_eq!(acked.status, DeliveryStatus::Acknowledged);
     assert_eq!(acked.reply.as_ref().unwrap().decision, BusinessDecision::Rejected);
     assert_eq!(acked.change_seq, receipt.leaf_index);
@@ -509,7 +536,8 @@ async fn the_receiver_searches_polls_reads_downloads_and_replies() {
     assert!(matches!(r, Err(HubError::Conflict(_))), "{r:?}");
 
     // Replying straight away (from a search result) delivers and acknowledges at once.
-    let (tr_acked, _) = fx.hub.reply_to_exchange(&fx.receiver, tr.exchanges[0].id, reply("received", None)).await.unwrap();
+    let (tr_acked, _) =
+        fx.hub.reply_to_exchange(&fx.receiver, tr.exchanges[0].id, reply("received", None)).await.unwrap();
     assert_eq!(tr_acked.status, DeliveryStatus::Acknowledged);
 
     // The issuer sees the reply per receiver.
@@ -665,11 +693,19 @@ async fn a_replacement_must_be_the_issuers_own_document() {
     };
     fx.hub.create_scope_entry(&op, other.institution, scope).await.unwrap();
     let pdf = sign(fx.pki, TestSigner::ValidEcP384, &sample(DocumentKind::TestReport, "KZ-TR-51"));
-    let req = PushRequest { metadata: metadata("KZ-TR-51", "TR", "8471.30", today()), pdf: pdf.into(), idempotency_key: None };
+    let req = PushRequest {
+        metadata: metadata("KZ-TR-51", "TR", "8471.30", today()),
+        pdf: pdf.into(),
+        idempotency_key: None,
+    };
     let theirs = fx.hub.push_document(&other, req).await.unwrap();
     assert_eq!(theirs.document.issuer, other.institution);
 
-    let change = NewStatusChange { status: "REPLACED".into(), reason: "superseded".into(), replaced_by: Some(theirs.document.id) };
+    let change = NewStatusChange {
+        status: "REPLACED".into(),
+        reason: "superseded".into(),
+        replaced_by: Some(theirs.document.id),
+    };
     assert_invalid(fx.hub.change_document_status(&fx.cab, mine.document.id, change).await, "replaced_by");
     // Neither CAB sees the other's document, and the receiver got both.
     assert_not_found(fx.hub.get_document(&fx.cab, theirs.document.id).await);

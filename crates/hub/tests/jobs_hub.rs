@@ -75,4 +75,3 @@ async fn the_worker_loop_runs_jobs_and_stops_on_shutdown() {
 async fn two_workers_on_one_store_never_run_a_job_twice() {
     run_two_workers(&world().await, 40).await;
 }
-

@@ -76,4 +76,3 @@ async fn the_worker_loop_runs_jobs_and_stops_on_shutdown() {
 async fn two_workers_on_postgres_never_run_a_job_twice() {
     run_two_workers(&world_on(Db::Postgres, fast_settings(), None).await, 40).await;
 }
-

@@ -193,7 +193,10 @@ async fn export_verifies_and_reports_tampered_leaves() {
     assert!(self_keyed.is_valid() && self_keyed.used_embedded_key);
 
     // An event row edited directly in the database: the export names leaf 17.
-    sqlx::query("UPDATE audit_events SET leaf = CAST('{\"v\":1}' AS BLOB) WHERE seq = 17").execute(&f.raw).await.unwrap();
+    sqlx::query("UPDATE audit_events SET leaf = CAST('{\"v\":1}' AS BLOB) WHERE seq = 17")
+        .execute(&f.raw)
+        .await
+        .unwrap();
     let verdict = verify_text(&export_text(&f).await, Some(&key)).unwrap();
     assert!(!verdict.is_valid());
     assert_eq!(verdict.report.first_bad_leaf.map(|m| m.index), Some(17));
@@ -298,7 +301,11 @@ async fn only_the_operator_requests_a_checkpoint() {
     use ecert_domain::ids::InstitutionId;
     use ecert_domain::institution::Role;
     let f = fixture(2).await;
-    let cab = Principal { institution: InstitutionId::new(), roles: vec![Role::IssuingCab], credential: Credential::LocalAdmin };
+    let cab = Principal {
+        institution: InstitutionId::new(),
+        roles: vec![Role::IssuingCab],
+        credential: Credential::LocalAdmin,
+    };
     assert!(matches!(f.hub.request_checkpoint(&cab).await, Err(HubError::Forbidden(_))));
     assert_eq!(f.hub.store().latest_checkpoint().await.unwrap(), None);
     let operator = ecert_hub::demo::local_admin(InstitutionId::new());

@@ -7,9 +7,7 @@ use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let out = args.next().ok_or("usage: sample_pdf OUT.pdf [URL]")?;
-    let mut pdf = generate(&SampleDocument::example(
-        DocumentKind::ConformityCertificate,
-    ));
+    let mut pdf = generate(&SampleDocument::example(DocumentKind::ConformityCertificate));
     if let Some(url) = args.next() {
         pdf = stamp_qr(&pdf, &url, Corner::BottomRight)?;
     }

@@ -87,10 +87,7 @@ impl<'a> Document<'a> {
     /// Parses the cross-reference chain. Refuses encrypted documents with [`PdfError::Encrypted`].
     pub fn parse_with_limits(data: &'a [u8], limits: Limits) -> Result<Self> {
         if data.len() > limits.max_file_size {
-            return Err(PdfError::FileTooLarge {
-                size: data.len(),
-                limit: limits.max_file_size,
-            });
+            return Err(PdfError::FileTooLarge { size: data.len(), limit: limits.max_file_size });
         }
         let head = data.get(..data.len().min(1024)).unwrap_or(&[]);
         if find_from(head, b"%PDF-", 0).is_none() {
@@ -131,10 +128,7 @@ impl<'a> Document<'a> {
     }
 
     pub fn revision(&self, index: usize) -> Result<&Revision> {
-        self.revisions.get(index).ok_or(PdfError::NoSuchRevision {
-            index,
-            count: self.revisions.len(),
-        })
+        self.revisions.get(index).ok_or(PdfError::NoSuchRevision { index, count: self.revisions.len() })
     }
 
     /// The trailer in force at revision `rev`.
@@ -145,12 +139,7 @@ impl<'a> Document<'a> {
     /// The newest cross-reference entry for `num` at or before revision `rev`, with the revision defining it.
     pub fn xref_entry(&self, rev: usize, num: u32) -> Result<Option<(usize, XrefEntry)>> {
         self.revision(rev)?;
-        Ok(self
-            .revisions
-            .iter()
-            .take(rev + 1)
-            .rev()
-            .find_map(|r| r.entries.get(&num).map(|e| (r.index, *e))))
+        Ok(self.revisions.iter().take(rev + 1).rev().find_map(|r| r.entries.get(&num).map(|e| (r.index, *e))))
     }
 
     /// Loads object `id` as of revision `rev`. `Ok(None)` when it is undefined, free or of another generation.
@@ -165,11 +154,7 @@ impl<'a> Document<'a> {
             XrefEntry::InFile { offset, .. } => {
                 let loaded = self.cached_object_at(offset, rev)?;
                 if loaded.id != id {
-                    return Err(PdfError::ObjectMismatch {
-                        expected: id,
-                        found: loaded.id,
-                        offset,
-                    });
+                    return Err(PdfError::ObjectMismatch { expected: id, found: loaded.id, offset });
                 }
                 Ok(Some(LoadedObject {
                     id,
@@ -182,17 +167,8 @@ impl<'a> Document<'a> {
             XrefEntry::InObjectStream { .. } if id.generation != 0 => Ok(None),
             XrefEntry::InObjectStream { stream, index } => {
                 let object = self.object_from_stream(defined_in, stream, index, id.num)?;
-                let location = ObjectLocation::ObjectStream {
-                    stream: ObjId::new(stream, 0),
-                    index,
-                };
-                Ok(Some(LoadedObject {
-                    id,
-                    object,
-                    location,
-                    revision: defined_in,
-                    span: None,
-                }))
+                let location = ObjectLocation::ObjectStream { stream: ObjId::new(stream, 0), index };
+                Ok(Some(LoadedObject { id, object, location, revision: defined_in, span: None }))
             }
         }
     }
@@ -205,10 +181,7 @@ impl<'a> Document<'a> {
     /// Parses the indirect object at a file offset, resolving an indirect stream `/Length` as of revision `rev`.
     pub fn object_at(&self, offset: usize, rev: usize) -> Result<IndirectObject> {
         if offset >= self.data.len() {
-            return Err(PdfError::UnexpectedEof {
-                offset,
-                what: "an object header",
-            });
+            return Err(PdfError::UnexpectedEof { offset, what: "an object header" });
         }
         let length_of = |id: ObjId| -> Option<i64> {
             // The length object must be a plain integer stored in the file; no further resolution,
@@ -217,12 +190,8 @@ impl<'a> Document<'a> {
             let XrefEntry::InFile { offset, .. } = entry else {
                 return self.object_in(rev, id).ok()??.object.value.as_int();
             };
-            let obj = Parser::new(self.data, offset, &self.budget.limits)
-                .parse_indirect(None)
-                .ok()?;
-            (obj.id == id)
-                .then_some(obj.object.value.as_int())
-                .flatten()
+            let obj = Parser::new(self.data, offset, &self.budget.limits).parse_indirect(None).ok()?;
+            (obj.id == id).then_some(obj.object.value.as_int()).flatten()
         };
         Parser::new(self.data, offset, &self.budget.limits).parse_indirect(Some(&length_of))
     }
@@ -230,21 +199,15 @@ impl<'a> Document<'a> {
     /// [`Document::object_at`] through the parse cache. Streams whose /Length is indirect are not
     /// cached, since their extent depends on the revision the length is resolved in.
     fn cached_object_at(&self, offset: usize, rev: usize) -> Result<Arc<IndirectObject>> {
-        if let Some(hit) = self
-            .parsed
-            .lock()
-            .ok()
-            .and_then(|cache| cache.get(&offset).cloned())
-        {
+        if let Some(hit) = self.parsed.lock().ok().and_then(|cache| cache.get(&offset).cloned()) {
             return Ok(hit);
         }
         let object = Arc::new(self.object_at(offset, rev)?);
-        let indirect_length = object.object.value.as_stream().is_some_and(|s| {
-            matches!(
-                s.dict.get(b"Length").map(|l| &l.value),
-                Some(Value::Reference(_))
-            )
-        });
+        let indirect_length = object
+            .object
+            .value
+            .as_stream()
+            .is_some_and(|s| matches!(s.dict.get(b"Length").map(|l| &l.value), Some(Value::Reference(_))));
         if indirect_length {
             return Ok(object);
         }
@@ -279,71 +242,36 @@ impl<'a> Document<'a> {
 
     /// The raw, still encoded bytes of a stream read from the file.
     pub fn stream_raw(&self, stream: &Stream) -> &'a [u8] {
-        self.data
-            .get(stream.data.start..stream.data.end)
-            .unwrap_or(&[])
+        self.data.get(stream.data.start..stream.data.end).unwrap_or(&[])
     }
 
     /// The decoded data of a stream read from the file, charged against the document's decode budget.
     pub fn stream_data(&self, stream: &Stream) -> Result<Vec<u8>> {
         self.budget.check_time()?;
-        let decoded = decode_stream(
-            &stream.dict,
-            self.stream_raw(stream),
-            self.budget.limits.max_stream_decoded,
-        )?;
+        let decoded = decode_stream(&stream.dict, self.stream_raw(stream), self.budget.limits.max_stream_decoded)?;
         self.budget.charge_decoded(decoded.len())?;
         Ok(decoded)
     }
 
-    fn object_from_stream(
-        &self,
-        rev: usize,
-        stream_num: u32,
-        index: u32,
-        num: u32,
-    ) -> Result<Object> {
-        let bad = |message: String| PdfError::BadObjectStream {
-            stream: stream_num,
-            message,
-        };
-        let Some((
-            _,
-            XrefEntry::InFile {
-                offset,
-                generation: 0,
-            },
-        )) = self.xref_entry(rev, stream_num)?
-        else {
+    fn object_from_stream(&self, rev: usize, stream_num: u32, index: u32, num: u32) -> Result<Object> {
+        let bad = |message: String| PdfError::BadObjectStream { stream: stream_num, message };
+        let Some((_, XrefEntry::InFile { offset, generation: 0 })) = self.xref_entry(rev, stream_num)? else {
             return Err(bad("not an uncompressed object of generation 0".into()));
         };
         let data = self.load_object_stream(offset, rev, stream_num)?;
-        let (member, at) = *data
-            .members
-            .get(index as usize)
-            .ok_or_else(|| bad(format!("has no index {index}")))?;
+        let (member, at) = *data.members.get(index as usize).ok_or_else(|| bad(format!("has no index {index}")))?;
         if member != num {
-            return Err(bad(format!(
-                "index {index} holds object {member}, not {num}"
-            )));
+            return Err(bad(format!("index {index} holds object {member}, not {num}")));
         }
         let mut parser = Parser::new(&data.decoded, at, &self.budget.limits);
         parser.parse_value()
     }
 
-    fn load_object_stream(
-        &self,
-        offset: usize,
-        rev: usize,
-        stream_num: u32,
-    ) -> Result<Arc<ObjectStreamData>> {
+    fn load_object_stream(&self, offset: usize, rev: usize, stream_num: u32) -> Result<Arc<ObjectStreamData>> {
         if let Some(cached) = self.cached_object_stream(offset) {
             return Ok(cached);
         }
-        let bad = |message: &str| PdfError::BadObjectStream {
-            stream: stream_num,
-            message: message.to_string(),
-        };
+        let bad = |message: &str| PdfError::BadObjectStream { stream: stream_num, message: message.to_string() };
         let object = self.object_at(offset, rev)?;
         if object.id.num != stream_num {
             return Err(bad("cross-reference offset points at another object"));
@@ -354,20 +282,11 @@ impl<'a> Document<'a> {
         if !stream.dict.has_type(b"ObjStm") {
             return Err(bad("not /Type /ObjStm"));
         }
-        let count = stream
-            .dict
-            .get_int(b"N")
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| bad("bad /N"))?;
-        let first = stream
-            .dict
-            .get_int(b"First")
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| bad("bad /First"))?;
+        let count = stream.dict.get_int(b"N").and_then(|n| usize::try_from(n).ok()).ok_or_else(|| bad("bad /N"))?;
+        let first =
+            stream.dict.get_int(b"First").and_then(|n| usize::try_from(n).ok()).ok_or_else(|| bad("bad /First"))?;
         if count > self.budget.limits.max_objects {
-            return Err(PdfError::TooManyObjects {
-                limit: self.budget.limits.max_objects,
-            });
+            return Err(PdfError::TooManyObjects { limit: self.budget.limits.max_objects });
         }
         let decoded = self.stream_data(&stream)?;
         let mut cur = Cursor::new(&decoded, 0);
@@ -400,41 +319,23 @@ impl<'a> Document<'a> {
     /// Decoded data of the object stream that holds compressed objects (for spans of
     /// [`ObjectLocation::ObjectStream`] objects), as of revision `rev`.
     pub fn object_stream_data(&self, rev: usize, stream: u32) -> Result<Vec<u8>> {
-        let Some((
-            _,
-            XrefEntry::InFile {
-                offset,
-                generation: 0,
-            },
-        )) = self.xref_entry(rev, stream)?
-        else {
+        let Some((_, XrefEntry::InFile { offset, generation: 0 })) = self.xref_entry(rev, stream)? else {
             return Err(PdfError::BadObjectStream {
                 stream,
                 message: "not an uncompressed object of generation 0".into(),
             });
         };
-        Ok(self
-            .load_object_stream(offset, rev, stream)?
-            .decoded
-            .clone())
+        Ok(self.load_object_stream(offset, rev, stream)?.decoded.clone())
     }
 
     /// Highest object number used by any revision plus one (at least the newest trailer's /Size).
     pub fn next_object_number(&self) -> u32 {
-        let from_entries = self
-            .revisions
-            .iter()
-            .filter_map(|r| r.entries.keys().next_back())
-            .max()
-            .map_or(0, |n| n + 1);
+        let from_entries =
+            self.revisions.iter().filter_map(|r| r.entries.keys().next_back()).max().map_or(0, |n| n + 1);
         let from_size = self
             .revisions
             .iter()
-            .filter_map(|r| {
-                r.trailer
-                    .get_int(b"Size")
-                    .and_then(|s| u32::try_from(s).ok())
-            })
+            .filter_map(|r| r.trailer.get_int(b"Size").and_then(|s| u32::try_from(s).ok()))
             .max()
             .unwrap_or(0);
         from_entries.max(from_size).max(1)
@@ -455,9 +356,7 @@ fn read_chain(data: &[u8], budget: &Budget) -> Result<Vec<(XrefSection, Option<X
             return Err(PdfError::XrefLoop { offset });
         }
         if chain.len() >= budget.limits.max_xref_sections {
-            return Err(PdfError::TooManyRevisions {
-                limit: budget.limits.max_xref_sections,
-            });
+            return Err(PdfError::TooManyRevisions { limit: budget.limits.max_xref_sections });
         }
         let section = read_section(data, offset, budget, &mut counter)?;
         let hidden = match (section.kind, section.xref_stream()) {
@@ -467,10 +366,7 @@ fn read_chain(data: &[u8], budget: &Budget) -> Result<Vec<(XrefSection, Option<X
                 None => {
                     let hidden = read_section(data, stm, budget, &mut counter)?;
                     if hidden.kind != XrefKind::Stream {
-                        return Err(PdfError::xref(
-                            stm,
-                            "/XRefStm does not point at a cross-reference stream",
-                        ));
+                        return Err(PdfError::xref(stm, "/XRefStm does not point at a cross-reference stream"));
                     }
                     hidden_streams.insert(stm, hidden.clone());
                     Some(hidden)
@@ -489,9 +385,7 @@ fn last_startxref(data: &[u8]) -> Result<usize> {
     let at = rfind(data, b"startxref").ok_or(PdfError::NoStartXref)?;
     let mut cur = Cursor::new(data, at + b"startxref".len());
     cur.skip_ws();
-    cur.read_unsigned()
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or(PdfError::NoStartXref)
+    cur.read_unsigned().and_then(|n| usize::try_from(n).ok()).ok_or(PdfError::NoStartXref)
 }
 
 /// Every `startxref N [%%EOF]` in the file: N -> (end of the %%EOF marker, end after its EOL), in file order.
@@ -505,10 +399,7 @@ fn startxref_markers(data: &[u8]) -> HashMap<usize, Vec<(usize, usize)>> {
         };
         let number_end = cur.pos;
         // Comments are whitespace to skip_ws, so look for %%EOF by hand.
-        while matches!(
-            cur.peek(),
-            Some(b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
-        ) {
+        while matches!(cur.peek(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')) {
             cur.pos += 1;
         }
         let (marker_end, mut after) = if cur.rest().starts_with(b"%%EOF") {
@@ -519,28 +410,19 @@ fn startxref_markers(data: &[u8]) -> HashMap<usize, Vec<(usize, usize)>> {
             (number_end, Cursor::new(data, number_end))
         };
         after.skip_eol();
-        markers
-            .entry(target)
-            .or_default()
-            .push((marker_end, after.pos));
+        markers.entry(target).or_default().push((marker_end, after.pos));
     }
     markers
 }
 
-fn group_into_revisions(
-    data: &[u8],
-    chain: Vec<(XrefSection, Option<XrefSection>)>,
-) -> Result<Vec<Revision>> {
+fn group_into_revisions(data: &[u8], chain: Vec<(XrefSection, Option<XrefSection>)>) -> Result<Vec<Revision>> {
     let markers = startxref_markers(data);
     // Built newest first, reversed at the end.
     let mut newest_first: Vec<Revision> = Vec::new();
     for (section, hidden) in chain {
-        let marker = markers.get(&section.offset).and_then(|found| {
-            found
-                .iter()
-                .find(|(marker_end, _)| *marker_end > section.offset)
-                .copied()
-        });
+        let marker = markers
+            .get(&section.offset)
+            .and_then(|found| found.iter().find(|(marker_end, _)| *marker_end > section.offset).copied());
         let mut parts = vec![section];
         parts.extend(hidden);
         match (marker, newest_first.last_mut()) {

@@ -18,15 +18,9 @@ pub fn append_dss(pdf: &[u8], data: &DssData) -> Result<Vec<u8>> {
     let doc = Document::parse(pdf)?;
     let rev = doc.latest();
     let (catalog_id, mut catalog) = doc.catalog(rev)?;
-    let mut dss = doc
-        .resolve_dict(rev, catalog.get(b"DSS"))?
-        .unwrap_or_default();
+    let mut dss = doc.resolve_dict(rev, catalog.get(b"DSS"))?.unwrap_or_default();
     let mut update = IncrementalUpdate::new(&doc);
-    for (key, items) in [
-        (&b"Certs"[..], &data.certs),
-        (b"CRLs", &data.crls),
-        (b"OCSPs", &data.ocsps),
-    ] {
+    for (key, items) in [(&b"Certs"[..], &data.certs), (b"CRLs", &data.crls), (b"OCSPs", &data.ocsps)] {
         if items.is_empty() {
             continue;
         }

@@ -9,9 +9,7 @@ pub enum PdfError {
     NotPdf,
     #[error("input is {size} bytes, over the limit of {limit} bytes")]
     FileTooLarge { size: usize, limit: usize },
-    #[error(
-        "the PDF is encrypted (/Encrypt in the trailer); encrypted documents are not supported"
-    )]
+    #[error("the PDF is encrypted (/Encrypt in the trailer); encrypted documents are not supported")]
     Encrypted,
     #[error("syntax error at byte {offset}: {message}")]
     Syntax { offset: usize, message: String },
@@ -40,16 +38,9 @@ pub enum PdfError {
     #[error("unsupported stream filter /{0}")]
     UnsupportedFilter(String),
     #[error("corrupt {filter} data: {message}")]
-    BadStreamData {
-        filter: &'static str,
-        message: String,
-    },
+    BadStreamData { filter: &'static str, message: String },
     #[error("object {expected} expected at byte {offset}, found {found}")]
-    ObjectMismatch {
-        expected: ObjId,
-        found: ObjId,
-        offset: usize,
-    },
+    ObjectMismatch { expected: ObjId, found: ObjId, offset: usize },
     #[error("bad object stream {stream}: {message}")]
     BadObjectStream { stream: u32, message: String },
     #[error("reference chain too long while resolving {0}")]
@@ -60,9 +51,7 @@ pub enum PdfError {
     Structure(String),
     #[error("time limit of {limit_ms} ms exceeded")]
     Timeout { limit_ms: u128 },
-    #[error(
-        "the document is certified with DocMDP P=1: no changes, including new signatures, are permitted"
-    )]
+    #[error("the document is certified with DocMDP P=1: no changes, including new signatures, are permitted")]
     DocMdpNoChanges,
     #[error("signature field {0:?} already exists")]
     FieldExists(String),
@@ -72,9 +61,7 @@ pub enum PdfError {
     Signing(#[source] ecert_pki::Error),
     #[error("timestamp authority failed: {0}")]
     Timestamp(#[source] ecert_pki::Error),
-    #[error(
-        "the signature needs {needed} bytes but at most {limit} bytes of /Contents are allowed"
-    )]
+    #[error("the signature needs {needed} bytes but at most {limit} bytes of /Contents are allowed")]
     SignatureTooLarge { needed: usize, limit: usize },
     #[error("cannot encode the URL as a QR code: {0}")]
     Qr(String),
@@ -86,15 +73,9 @@ pub type Result<T, E = PdfError> = std::result::Result<T, E>;
 
 impl PdfError {
     pub(crate) fn syntax(offset: usize, message: impl Into<String>) -> Self {
-        PdfError::Syntax {
-            offset,
-            message: message.into(),
-        }
+        PdfError::Syntax { offset, message: message.into() }
     }
     pub(crate) fn xref(offset: usize, message: impl Into<String>) -> Self {
-        PdfError::BadXref {
-            offset,
-            message: message.into(),
-        }
+        PdfError::BadXref { offset, message: message.into() }
     }
 }

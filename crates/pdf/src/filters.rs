@@ -12,9 +12,10 @@ pub(crate) fn decode_stream(dict: &Dictionary, raw: &[u8], max_len: usize) -> Re
     let params = as_list(dict.get(b"DecodeParms").or_else(|| dict.get(b"DP")));
     let mut data = raw.to_vec();
     for (index, filter) in filters.iter().enumerate() {
-        let name = filter.value.as_name().ok_or_else(|| {
-            PdfError::UnsupportedFilter(format!("(a {} instead of a name)", filter.value.kind()))
-        })?;
+        let name = filter
+            .value
+            .as_name()
+            .ok_or_else(|| PdfError::UnsupportedFilter(format!("(a {} instead of a name)", filter.value.kind())))?;
         let parms = params.get(index).and_then(|p| p.value.as_dict());
         data = match name {
             b"FlateDecode" | b"Fl" => {
@@ -24,9 +25,7 @@ pub(crate) fn decode_stream(dict: &Dictionary, raw: &[u8], max_len: usize) -> Re
             b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data, max_len)?,
             b"ASCII85Decode" | b"A85" => ascii85(&data, max_len)?,
             other => {
-                return Err(PdfError::UnsupportedFilter(
-                    String::from_utf8_lossy(other).into_owned(),
-                ));
+                return Err(PdfError::UnsupportedFilter(String::from_utf8_lossy(other).into_owned()));
             }
         };
     }
@@ -50,10 +49,7 @@ fn inflate(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
     flate2::read::ZlibDecoder::new(data)
         .take(cap)
         .read_to_end(&mut out)
-        .map_err(|e| PdfError::BadStreamData {
-            filter: "FlateDecode",
-            message: e.to_string(),
-        })?;
+        .map_err(|e| PdfError::BadStreamData { filter: "FlateDecode", message: e.to_string() })?;
     if out.len() > max_len {
         return Err(PdfError::StreamTooLarge { limit: max_len });
     }
@@ -70,17 +66,11 @@ fn apply_predictor(data: Vec<u8>, parms: Option<&Dictionary>, max_len: usize) ->
     if predictor == 1 {
         return Ok(data);
     }
-    let bad = |message: &str| PdfError::BadStreamData {
-        filter: "FlateDecode",
-        message: message.to_string(),
-    };
+    let bad = |message: &str| PdfError::BadStreamData { filter: "FlateDecode", message: message.to_string() };
     let colors = param(parms, b"Colors", 1);
     let bits = param(parms, b"BitsPerComponent", 8);
     let columns = param(parms, b"Columns", 1);
-    if !(1..=32).contains(&colors)
-        || ![1, 2, 4, 8, 16].contains(&bits)
-        || !(1..=1 << 20).contains(&columns)
-    {
+    if !(1..=32).contains(&colors) || ![1, 2, 4, 8, 16].contains(&bits) || !(1..=1 << 20).contains(&columns) {
         return Err(bad("predictor parameters out of range"));
     }
     // Sizes are at most 32 * 16 * 2^20 bits, far inside usize.
@@ -94,12 +84,7 @@ fn apply_predictor(data: Vec<u8>, parms: Option<&Dictionary>, max_len: usize) ->
     }
 }
 
-fn tiff_predictor(
-    mut data: Vec<u8>,
-    bits: usize,
-    colors: usize,
-    row_len: usize,
-) -> Result<Vec<u8>> {
+fn tiff_predictor(mut data: Vec<u8>, bits: usize, colors: usize, row_len: usize) -> Result<Vec<u8>> {
     if bits != 8 {
         return Err(PdfError::BadStreamData {
             filter: "FlateDecode",
@@ -128,17 +113,9 @@ fn png_predictor(data: &[u8], bpp: usize, row_len: usize, max_len: usize) -> Res
         row.fill(0);
         for i in 0..row_len {
             let raw = encoded.get(i).copied().unwrap_or(0);
-            let left = if i >= bpp {
-                row.get(i - bpp).copied().unwrap_or(0)
-            } else {
-                0
-            };
+            let left = if i >= bpp { row.get(i - bpp).copied().unwrap_or(0) } else { 0 };
             let up = prev.get(i).copied().unwrap_or(0);
-            let up_left = if i >= bpp {
-                prev.get(i - bpp).copied().unwrap_or(0)
-            } else {
-                0
-            };
+            let up_left = if i >= bpp { prev.get(i - bpp).copied().unwrap_or(0) } else { 0 };
             let predicted = match kind {
                 0 => 0,
                 1 => left,
@@ -169,11 +146,7 @@ fn png_predictor(data: &[u8], bpp: usize, row_len: usize, max_len: usize) -> Res
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
     let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = (
-        (p - i16::from(a)).abs(),
-        (p - i16::from(b)).abs(),
-        (p - i16::from(c)).abs(),
-    );
+    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
     if pa <= pb && pa <= pc {
         a
     } else if pb <= pc {
@@ -193,12 +166,10 @@ fn ascii_hex(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
         if crate::lexer::is_whitespace(b) {
             continue;
         }
-        let nibble = (b as char)
-            .to_digit(16)
-            .ok_or_else(|| PdfError::BadStreamData {
-                filter: "ASCIIHexDecode",
-                message: format!("invalid byte 0x{b:02x}"),
-            })? as u8;
+        let nibble = (b as char).to_digit(16).ok_or_else(|| PdfError::BadStreamData {
+            filter: "ASCIIHexDecode",
+            message: format!("invalid byte 0x{b:02x}"),
+        })? as u8;
         match high.take() {
             Some(h) => out.push(h << 4 | nibble),
             None => high = Some(nibble),
@@ -214,10 +185,7 @@ fn ascii_hex(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
 }
 
 fn ascii85(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
-    let bad = |message: &str| PdfError::BadStreamData {
-        filter: "ASCII85Decode",
-        message: message.to_string(),
-    };
+    let bad = |message: &str| PdfError::BadStreamData { filter: "ASCII85Decode", message: message.to_string() };
     let mut out = Vec::with_capacity(data.len() / 5 * 4);
     let mut group = [0u8; 5];
     let mut filled = 0;
@@ -231,9 +199,7 @@ fn ascii85(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
                 }
                 filled += 1;
                 if filled == 5 {
-                    out.extend_from_slice(
-                        &a85_group(&group).ok_or_else(|| bad("group overflows 32 bits"))?,
-                    );
+                    out.extend_from_slice(&a85_group(&group).ok_or_else(|| bad("group overflows 32 bits"))?);
                     filled = 0;
                 }
             }
@@ -258,9 +224,7 @@ fn ascii85(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
 }
 
 fn a85_group(group: &[u8; 5]) -> Option<[u8; 4]> {
-    let value = group.iter().try_fold(0u32, |acc, &d| {
-        acc.checked_mul(85)?.checked_add(u32::from(d))
-    })?;
+    let value = group.iter().try_fold(0u32, |acc, &d| acc.checked_mul(85)?.checked_add(u32::from(d)))?;
     Some(value.to_be_bytes())
 }
 
@@ -315,20 +279,10 @@ mod tests {
 
     #[test]
     fn png_predictors_all_row_types() {
-        let rows: Vec<Vec<u8>> = (0..5u8)
-            .map(|r| {
-                (0..12u8)
-                    .map(|c| r.wrapping_mul(37) ^ c.wrapping_mul(91))
-                    .collect()
-            })
-            .collect();
+        let rows: Vec<Vec<u8>> =
+            (0..5u8).map(|r| (0..12u8).map(|c| r.wrapping_mul(37) ^ c.wrapping_mul(91)).collect()).collect();
         let encoded = png_encode(&rows, &[0, 1, 2, 3, 4], 3);
-        let decoded = decode_stream(
-            &dict(b"FlateDecode", Some((15, 3, 4))),
-            &zlib(&encoded),
-            1 << 20,
-        )
-        .unwrap();
+        let decoded = decode_stream(&dict(b"FlateDecode", Some((15, 3, 4))), &zlib(&encoded), 1 << 20).unwrap();
         assert_eq!(decoded, rows.concat());
     }
 
@@ -336,77 +290,37 @@ mod tests {
     fn tiff_predictor() {
         let raw = [10u8, 20, 5, 5, 1, 1];
         let encoded = [10u8, 10, 5, 0, 1, 0];
-        let decoded = decode_stream(
-            &dict(b"FlateDecode", Some((2, 1, 2))),
-            &zlib(&encoded),
-            1 << 20,
-        )
-        .unwrap();
+        let decoded = decode_stream(&dict(b"FlateDecode", Some((2, 1, 2))), &zlib(&encoded), 1 << 20).unwrap();
         assert_eq!(decoded, raw);
     }
 
     #[test]
     fn bad_predictor_data_is_an_error() {
         let bad_row_type = [9u8, 1, 2, 3];
-        let result = decode_stream(
-            &dict(b"FlateDecode", Some((12, 1, 3))),
-            &zlib(&bad_row_type),
-            1 << 20,
-        );
+        let result = decode_stream(&dict(b"FlateDecode", Some((12, 1, 3))), &zlib(&bad_row_type), 1 << 20);
         assert!(matches!(result, Err(PdfError::BadStreamData { .. })));
-        let result = decode_stream(
-            &dict(b"FlateDecode", Some((12, 99, 3))),
-            &zlib(b"x"),
-            1 << 20,
-        );
+        let result = decode_stream(&dict(b"FlateDecode", Some((12, 99, 3))), &zlib(b"x"), 1 << 20);
         assert!(matches!(result, Err(PdfError::BadStreamData { .. })));
         let result = decode_stream(&dict(b"FlateDecode", None), b"not zlib", 1 << 20);
-        assert!(matches!(
-            result,
-            Err(PdfError::BadStreamData {
-                filter: "FlateDecode",
-                ..
-            })
-        ));
+        assert!(matches!(result, Err(PdfError::BadStreamData { filter: "FlateDecode", .. })));
     }
 
     #[test]
     fn ascii_filters() {
-        assert_eq!(
-            decode_stream(&dict(b"ASCIIHexDecode", None), b"48 65 6c6C 6>", 100).unwrap(),
-            b"Hell\x60"
-        );
+        assert_eq!(decode_stream(&dict(b"ASCIIHexDecode", None), b"48 65 6c6C 6>", 100).unwrap(), b"Hell\x60");
         assert!(decode_stream(&dict(b"AHx", None), b"4G>", 100).is_err());
-        assert_eq!(
-            decode_stream(&dict(b"ASCII85Decode", None), b"87cURD]i,\"Ebo7~>", 100).unwrap(),
-            b"Hello World"
-        );
-        assert_eq!(
-            decode_stream(&dict(b"A85", None), b"z~>", 100).unwrap(),
-            [0, 0, 0, 0]
-        );
-        assert!(
-            decode_stream(&dict(b"A85", None), b"s8W-\"~>", 100).is_err(),
-            "group above 2^32"
-        );
+        assert_eq!(decode_stream(&dict(b"ASCII85Decode", None), b"87cURD]i,\"Ebo7~>", 100).unwrap(), b"Hello World");
+        assert_eq!(decode_stream(&dict(b"A85", None), b"z~>", 100).unwrap(), [0, 0, 0, 0]);
+        assert!(decode_stream(&dict(b"A85", None), b"s8W-\"~>", 100).is_err(), "group above 2^32");
     }
 
     #[test]
     fn filter_chain_and_unknown_filters() {
         let mut chained = Dictionary::new();
-        chained.set(
-            b"Filter",
-            Object::from(vec![
-                Object::name(b"ASCIIHexDecode"),
-                Object::name(b"FlateDecode"),
-            ]),
-        );
+        chained.set(b"Filter", Object::from(vec![Object::name(b"ASCIIHexDecode"), Object::name(b"FlateDecode")]));
         let inner = zlib(b"chained data");
         let hex = hex::encode(&inner);
-        assert_eq!(
-            decode_stream(&chained, hex.as_bytes(), 100).unwrap(),
-            b"chained data"
-        );
+        assert_eq!(decode_stream(&chained, hex.as_bytes(), 100).unwrap(), b"chained data");
         assert!(
             matches!(decode_stream(&dict(b"JBIG2Decode", None), b"", 100), Err(PdfError::UnsupportedFilter(f)) if f == "JBIG2Decode")
         );
@@ -420,11 +334,7 @@ mod tests {
             Err(PdfError::StreamTooLarge { limit: 1000 })
         ));
         let rows = png_encode(&vec![vec![0u8; 100]; 100], &[2; 100], 1);
-        let result = decode_stream(
-            &dict(b"FlateDecode", Some((12, 1, 100))),
-            &zlib(&rows),
-            5000,
-        );
+        let result = decode_stream(&dict(b"FlateDecode", Some((12, 1, 100))), &zlib(&rows), 5000);
         assert!(matches!(result, Err(PdfError::StreamTooLarge { .. })));
     }
 }

@@ -5,10 +5,7 @@ pub(crate) fn is_whitespace(b: u8) -> bool {
 }
 
 pub(crate) fn is_delimiter(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
+    matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
 }
 
 pub(crate) fn is_regular(b: u8) -> bool {
@@ -81,10 +78,7 @@ impl<'a> Cursor<'a> {
     /// Reads a run of regular characters (a keyword or a number) without consuming anything else.
     pub(crate) fn regular_run(&self) -> &'a [u8] {
         let rest = self.rest();
-        let len = rest
-            .iter()
-            .position(|&b| !is_regular(b))
-            .unwrap_or(rest.len());
+        let len = rest.iter().position(|&b| !is_regular(b)).unwrap_or(rest.len());
         rest.get(..len).unwrap_or(&[])
     }
 
@@ -104,9 +98,7 @@ impl<'a> Cursor<'a> {
         if run.is_empty() || run.len() > 19 || !run.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        let value = run
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+        let value = run.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
         self.pos += run.len();
         Some(value)
     }

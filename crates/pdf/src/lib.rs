@@ -71,9 +71,7 @@ mod xref;
 pub use document::{Document, LoadedObject, ObjectLocation, Revision};
 pub use error::{PdfError, Result};
 pub use limits::Limits;
-pub use object::{
-    DictEntry, Dictionary, IndirectObject, ObjId, Object, PdfString, Span, Stream, Value,
-};
+pub use object::{DictEntry, Dictionary, IndirectObject, ObjId, Object, PdfString, Span, Stream, Value};
 pub use parser::{parse_object_at, parse_value_at};
 pub use scan::{ObjectHeader, scan_object_headers};
 pub use structure::{DocMdp, Field, Page, SignatureField, SignatureValue};

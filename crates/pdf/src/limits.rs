@@ -66,18 +66,12 @@ pub(crate) struct Budget {
 
 impl Budget {
     pub(crate) fn new(limits: Limits) -> Self {
-        Budget {
-            limits,
-            started: Instant::now(),
-            decoded: AtomicUsize::new(0),
-        }
+        Budget { limits, started: Instant::now(), decoded: AtomicUsize::new(0) }
     }
 
     pub(crate) fn check_time(&self) -> Result<()> {
         match self.limits.timeout {
-            Some(limit) if self.started.elapsed() > limit => Err(PdfError::Timeout {
-                limit_ms: limit.as_millis(),
-            }),
+            Some(limit) if self.started.elapsed() > limit => Err(PdfError::Timeout { limit_ms: limit.as_millis() }),
             _ => Ok(()),
         }
     }

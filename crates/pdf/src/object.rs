@@ -120,11 +120,7 @@ impl Dictionary {
     pub fn set(&mut self, key: &[u8], value: impl Into<Object>) {
         let value = value.into();
         self.entries.retain(|e| e.key != key);
-        self.entries.push(DictEntry {
-            key: key.to_vec(),
-            key_span: Span::default(),
-            value,
-        });
+        self.entries.push(DictEntry { key: key.to_vec(), key_span: Span::default(), value });
     }
 
     pub fn remove(&mut self, key: &[u8]) {
@@ -134,10 +130,7 @@ impl Dictionary {
     /// The first key that appears more than once, if any.
     pub fn duplicate_key(&self) -> Option<&[u8]> {
         let mut seen = std::collections::HashSet::new();
-        self.entries
-            .iter()
-            .map(|e| e.key.as_slice())
-            .find(|k| !seen.insert(*k))
+        self.entries.iter().map(|e| e.key.as_slice()).find(|k| !seen.insert(*k))
     }
 
     pub fn get_name(&self, key: &[u8]) -> Option<&[u8]> {
@@ -239,10 +232,7 @@ impl Value {
 
 impl From<Value> for Object {
     fn from(value: Value) -> Self {
-        Object {
-            span: Span::default(),
-            value,
-        }
+        Object { span: Span::default(), value }
     }
 }
 
@@ -283,11 +273,7 @@ impl Object {
     }
     /// A literal string object.
     pub fn string(bytes: &[u8]) -> Object {
-        Value::String(PdfString {
-            bytes: bytes.to_vec(),
-            hex: false,
-        })
-        .into()
+        Value::String(PdfString { bytes: bytes.to_vec(), hex: false }).into()
     }
     /// A real number object.
     pub fn real(r: f64) -> Object {

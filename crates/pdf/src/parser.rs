@@ -3,9 +3,7 @@
 use crate::error::{PdfError, Result};
 use crate::lexer::{Cursor, find_from, is_whitespace};
 use crate::limits::Limits;
-use crate::object::{
-    DictEntry, Dictionary, IndirectObject, ObjId, Object, PdfString, Span, Stream, Value,
-};
+use crate::object::{DictEntry, Dictionary, IndirectObject, ObjId, Object, PdfString, Span, Stream, Value};
 
 /// Looks up the value of an indirect `/Length`; returns `None` when it cannot be resolved.
 pub(crate) type LengthResolver<'r> = &'r dyn Fn(ObjId) -> Option<i64>;
@@ -17,17 +15,11 @@ pub(crate) struct Parser<'a, 'l> {
 
 impl<'a, 'l> Parser<'a, 'l> {
     pub(crate) fn new(data: &'a [u8], pos: usize, limits: &'l Limits) -> Self {
-        Parser {
-            cur: Cursor::new(data, pos),
-            limits,
-        }
+        Parser { cur: Cursor::new(data, pos), limits }
     }
 
     fn eof(&self, what: &'static str) -> PdfError {
-        PdfError::UnexpectedEof {
-            offset: self.cur.pos,
-            what,
-        }
+        PdfError::UnexpectedEof { offset: self.cur.pos, what }
     }
 
     /// Parses one direct value (no streams) starting at the next non-whitespace byte.
@@ -42,9 +34,7 @@ impl<'a, 'l> Parser<'a, 'l> {
         let value = match first {
             b'/' => Value::Name(self.parse_name()?),
             b'(' => Value::String(self.parse_literal_string()?),
-            b'<' if self.cur.peek_at(1) == Some(b'<') => {
-                Value::Dictionary(self.parse_dictionary_at_depth(depth)?)
-            }
+            b'<' if self.cur.peek_at(1) == Some(b'<') => Value::Dictionary(self.parse_dictionary_at_depth(depth)?),
             b'<' => Value::String(self.parse_hex_string()?),
             b'[' => Value::Array(self.parse_array(depth)?),
             b'0'..=b'9' | b'+' | b'-' | b'.' => return self.parse_number_or_reference(),
@@ -55,13 +45,8 @@ impl<'a, 'l> Parser<'a, 'l> {
                     b"false" => Value::Bool(false),
                     b"null" => Value::Null,
                     _ => {
-                        let shown =
-                            String::from_utf8_lossy(word.get(..word.len().min(20)).unwrap_or(&[]));
-                        let shown = if shown.is_empty() {
-                            format!("byte 0x{first:02x}")
-                        } else {
-                            format!("{shown:?}")
-                        };
+                        let shown = String::from_utf8_lossy(word.get(..word.len().min(20)).unwrap_or(&[]));
+                        let shown = if shown.is_empty() { format!("byte 0x{first:02x}") } else { format!("{shown:?}") };
                         return Err(PdfError::syntax(
                             start,
                             format!("unexpected {shown} where an object was expected"),
@@ -72,20 +57,14 @@ impl<'a, 'l> Parser<'a, 'l> {
                 value
             }
         };
-        Ok(Object {
-            span: Span::new(start, self.cur.pos),
-            value,
-        })
+        Ok(Object { span: Span::new(start, self.cur.pos), value })
     }
 
     fn enter(&self, depth: usize) -> Result<usize> {
         let next = depth + 1;
         let limit = self.limits.effective_depth();
         if next > limit {
-            return Err(PdfError::TooDeep {
-                offset: self.cur.pos,
-                limit,
-            });
+            return Err(PdfError::TooDeep { offset: self.cur.pos, limit });
         }
         Ok(next)
     }
@@ -105,10 +84,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 }
                 Some(_) => {
                     if items.len() >= self.limits.max_container_len {
-                        return Err(PdfError::TooManyElements {
-                            offset: open,
-                            limit: self.limits.max_container_len,
-                        });
+                        return Err(PdfError::TooManyElements { offset: open, limit: self.limits.max_container_len });
                     }
                     items.push(self.parse_value_at_depth(inner)?);
                 }
@@ -140,26 +116,16 @@ impl<'a, 'l> Parser<'a, 'l> {
                 }
                 Some(b'/') => {
                     if dict.entries.len() >= self.limits.max_container_len {
-                        return Err(PdfError::TooManyElements {
-                            offset: open,
-                            limit: self.limits.max_container_len,
-                        });
+                        return Err(PdfError::TooManyElements { offset: open, limit: self.limits.max_container_len });
                     }
                     let key_start = self.cur.pos;
                     let key = self.parse_name()?;
                     let key_span = Span::new(key_start, self.cur.pos);
                     let value = self.parse_value_at_depth(inner)?;
-                    dict.entries.push(DictEntry {
-                        key,
-                        key_span,
-                        value,
-                    });
+                    dict.entries.push(DictEntry { key, key_span, value });
                 }
                 Some(_) => {
-                    return Err(PdfError::syntax(
-                        self.cur.pos,
-                        "dictionary key must be a name",
-                    ));
+                    return Err(PdfError::syntax(self.cur.pos, "dictionary key must be a name"));
                 }
             }
         }
@@ -171,19 +137,14 @@ impl<'a, 'l> Parser<'a, 'l> {
         let start = self.cur.pos;
         self.cur.pos += raw.len();
         if raw.len() > self.limits.max_string_len {
-            return Err(PdfError::StringTooLong {
-                offset: start,
-                limit: self.limits.max_string_len,
-            });
+            return Err(PdfError::StringTooLong { offset: start, limit: self.limits.max_string_len });
         }
         let mut name = Vec::with_capacity(raw.len());
         let mut i = 0;
         while let Some(&b) = raw.get(i) {
             if b == b'#' {
                 let decoded = match raw.get(i + 1..i + 3) {
-                    Some(&[hi, lo]) => hex_value(hi)
-                        .zip(hex_value(lo))
-                        .map(|(hi, lo)| hi * 16 + lo),
+                    Some(&[hi, lo]) => hex_value(hi).zip(hex_value(lo)).map(|(hi, lo)| hi * 16 + lo),
                     _ => None,
                 };
                 match decoded {
@@ -209,15 +170,9 @@ impl<'a, 'l> Parser<'a, 'l> {
         let mut nesting = 1usize;
         loop {
             if out.len() > limit {
-                return Err(PdfError::StringTooLong {
-                    offset: start,
-                    limit,
-                });
+                return Err(PdfError::StringTooLong { offset: start, limit });
             }
-            let b = self
-                .cur
-                .peek()
-                .ok_or_else(|| self.eof("a literal string"))?;
+            let b = self.cur.peek().ok_or_else(|| self.eof("a literal string"))?;
             self.cur.pos += 1;
             match b {
                 b'(' => {
@@ -227,10 +182,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 b')' => {
                     nesting -= 1;
                     if nesting == 0 {
-                        return Ok(PdfString {
-                            bytes: out,
-                            hex: false,
-                        });
+                        return Ok(PdfString { bytes: out, hex: false });
                     }
                     out.push(b);
                 }
@@ -295,24 +247,17 @@ impl<'a, 'l> Parser<'a, 'l> {
                 if let Some(h) = high {
                     out.push(h << 4);
                 }
-                return Ok(PdfString {
-                    bytes: out,
-                    hex: true,
-                });
+                return Ok(PdfString { bytes: out, hex: true });
             }
             if is_whitespace(b) {
                 continue;
             }
-            let nibble = hex_value(b).ok_or_else(|| {
-                PdfError::syntax(self.cur.pos - 1, "invalid character in hex string")
-            })?;
+            let nibble =
+                hex_value(b).ok_or_else(|| PdfError::syntax(self.cur.pos - 1, "invalid character in hex string"))?;
             match high.take() {
                 Some(h) => {
                     if out.len() >= limit {
-                        return Err(PdfError::StringTooLong {
-                            offset: start,
-                            limit,
-                        });
+                        return Err(PdfError::StringTooLong { offset: start, limit });
                     }
                     out.push(h << 4 | nibble);
                 }
@@ -324,25 +269,15 @@ impl<'a, 'l> Parser<'a, 'l> {
     fn parse_number_or_reference(&mut self) -> Result<Object> {
         let start = self.cur.pos;
         let token = self.cur.regular_run();
-        let value = parse_number(token).ok_or_else(|| {
-            PdfError::syntax(
-                start,
-                format!("malformed number {:?}", String::from_utf8_lossy(token)),
-            )
-        })?;
+        let value = parse_number(token)
+            .ok_or_else(|| PdfError::syntax(start, format!("malformed number {:?}", String::from_utf8_lossy(token))))?;
         self.cur.pos += token.len();
         if let (Value::Integer(num), true) = (&value, token.iter().all(u8::is_ascii_digit))
             && let Some(id) = self.try_reference_tail(*num)
         {
-            return Ok(Object {
-                span: Span::new(start, self.cur.pos),
-                value: Value::Reference(id),
-            });
+            return Ok(Object { span: Span::new(start, self.cur.pos), value: Value::Reference(id) });
         }
-        Ok(Object {
-            span: Span::new(start, self.cur.pos),
-            value,
-        })
+        Ok(Object { span: Span::new(start, self.cur.pos), value })
     }
 
     /// After an unsigned integer, checks for `G R`; consumes it and returns the reference if present.
@@ -353,9 +288,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             self.cur.skip_ws();
             let generation = u16::try_from(self.cur.read_unsigned()?).ok()?;
             self.cur.skip_ws();
-            self.cur
-                .eat_keyword(b"R")
-                .then_some(ObjId::new(num, generation))
+            self.cur.eat_keyword(b"R").then_some(ObjId::new(num, generation))
         })();
         if result.is_none() {
             self.cur.pos = saved;
@@ -364,10 +297,7 @@ impl<'a, 'l> Parser<'a, 'l> {
     }
 
     /// Parses `N G obj value [stream ... endstream] endobj` at the cursor (leading whitespace allowed).
-    pub(crate) fn parse_indirect(
-        &mut self,
-        lengths: Option<LengthResolver<'_>>,
-    ) -> Result<IndirectObject> {
+    pub(crate) fn parse_indirect(&mut self, lengths: Option<LengthResolver<'_>>) -> Result<IndirectObject> {
         self.cur.skip_ws();
         let start = self.cur.pos;
         let id = self.parse_object_header()?;
@@ -376,10 +306,7 @@ impl<'a, 'l> Parser<'a, 'l> {
         self.cur.skip_ws();
         if self.cur.eat_keyword(b"stream") {
             let Value::Dictionary(dict) = object.value else {
-                return Err(PdfError::syntax(
-                    after_value,
-                    "stream keyword after a non-dictionary",
-                ));
+                return Err(PdfError::syntax(after_value, "stream keyword after a non-dictionary"));
             };
             let data = self.read_stream_data(&dict, lengths)?;
             object = Object {
@@ -392,34 +319,18 @@ impl<'a, 'l> Parser<'a, 'l> {
         let body_end = self.cur.pos;
         self.cur.skip_ws();
         // A missing endobj is tolerated (common in real files); the span then ends after the body.
-        let end = if self.cur.eat_keyword(b"endobj") {
-            self.cur.pos
-        } else {
-            body_end
-        };
+        let end = if self.cur.eat_keyword(b"endobj") { self.cur.pos } else { body_end };
         self.cur.pos = end;
-        Ok(IndirectObject {
-            id,
-            object,
-            span: Span::new(start, end),
-        })
+        Ok(IndirectObject { id, object, span: Span::new(start, end) })
     }
 
     /// Parses `N G obj`.
     pub(crate) fn parse_object_header(&mut self) -> Result<ObjId> {
         let start = self.cur.pos;
         let bad = || PdfError::syntax(start, "expected an object header 'N G obj'");
-        let num = self
-            .cur
-            .read_unsigned()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(bad)?;
+        let num = self.cur.read_unsigned().and_then(|n| u32::try_from(n).ok()).ok_or_else(bad)?;
         self.cur.skip_ws();
-        let generation = self
-            .cur
-            .read_unsigned()
-            .and_then(|g| u16::try_from(g).ok())
-            .ok_or_else(bad)?;
+        let generation = self.cur.read_unsigned().and_then(|g| u16::try_from(g).ok()).ok_or_else(bad)?;
         self.cur.skip_ws();
         if !self.cur.eat_keyword(b"obj") {
             return Err(bad());
@@ -428,11 +339,7 @@ impl<'a, 'l> Parser<'a, 'l> {
     }
 
     /// Reads stream data after the `stream` keyword, leaving the cursor after `endstream`.
-    fn read_stream_data(
-        &mut self,
-        dict: &Dictionary,
-        lengths: Option<LengthResolver<'_>>,
-    ) -> Result<Span> {
+    fn read_stream_data(&mut self, dict: &Dictionary, lengths: Option<LengthResolver<'_>>) -> Result<Span> {
         // The keyword is followed by CRLF or LF; a lone CR is tolerated.
         self.cur.skip_eol();
         let data_start = self.cur.pos;
@@ -442,9 +349,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             _ => None,
         };
         if let Some(len) = declared.and_then(|n| usize::try_from(n).ok())
-            && let Some(end) = data_start
-                .checked_add(len)
-                .filter(|&e| e <= self.cur.data.len())
+            && let Some(end) = data_start.checked_add(len).filter(|&e| e <= self.cur.data.len())
         {
             let mut probe = Cursor::new(self.cur.data, end);
             probe.skip_ws();
@@ -476,11 +381,7 @@ pub(crate) fn parse_number(token: &[u8]) -> Option<Value> {
         _ => (false, token),
     };
     let dots = digits.iter().filter(|&&b| b == b'.').count();
-    if digits.is_empty()
-        || dots > 1
-        || !digits.iter().all(|&b| b.is_ascii_digit() || b == b'.')
-        || digits == b"."
-    {
+    if digits.is_empty() || dots > 1 || !digits.iter().all(|&b| b.is_ascii_digit() || b == b'.') || digits == b"." {
         return None;
     }
     let text = std::str::from_utf8(digits).ok()?;
@@ -515,10 +416,7 @@ fn hex_value(b: u8) -> Option<u8> {
 /// (use [`crate::Document::object_at`] for that), so the `endstream` keyword is searched instead.
 pub fn parse_object_at(bytes: &[u8], offset: usize, limits: &Limits) -> Result<IndirectObject> {
     if offset > bytes.len() {
-        return Err(PdfError::UnexpectedEof {
-            offset,
-            what: "an object header",
-        });
+        return Err(PdfError::UnexpectedEof { offset, what: "an object header" });
     }
     Parser::new(bytes, offset, limits).parse_indirect(None)
 }
@@ -526,10 +424,7 @@ pub fn parse_object_at(bytes: &[u8], offset: usize, limits: &Limits) -> Result<I
 /// Parses a single direct object (no stream) at `offset`, e.g. a value inside an object stream.
 pub fn parse_value_at(bytes: &[u8], offset: usize, limits: &Limits) -> Result<Object> {
     if offset > bytes.len() {
-        return Err(PdfError::UnexpectedEof {
-            offset,
-            what: "an object",
-        });
+        return Err(PdfError::UnexpectedEof { offset, what: "an object" });
     }
     Parser::new(bytes, offset, limits).parse_value()
 }

@@ -53,44 +53,26 @@ pub fn stamp_qr(pdf: &[u8], url: &str, corner: Corner) -> Result<Vec<u8>> {
 }
 
 /// [`stamp_qr`], also returning where the symbol was drawn.
-pub fn stamp_qr_with_placement(
-    pdf: &[u8],
-    url: &str,
-    corner: Corner,
-) -> Result<(Vec<u8>, StampPlacement)> {
+pub fn stamp_qr_with_placement(pdf: &[u8], url: &str, corner: Corner) -> Result<(Vec<u8>, StampPlacement)> {
     if url.len() > MAX_URL_LEN {
-        return Err(PdfError::Qr(format!(
-            "URL is longer than {MAX_URL_LEN} bytes"
-        )));
+        return Err(PdfError::Qr(format!("URL is longer than {MAX_URL_LEN} bytes")));
     }
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .map_err(|e| PdfError::Qr(e.to_string()))?;
+    let code =
+        QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M).map_err(|e| PdfError::Qr(e.to_string()))?;
     let doc = Document::parse(pdf)?;
     let rev = doc.latest();
-    if doc
-        .signature_fields(rev)?
-        .iter()
-        .any(|f| f.signature.is_some())
-    {
+    if doc.signature_fields(rev)?.iter().any(|f| f.signature.is_some()) {
         return Err(PdfError::AlreadySigned);
     }
-    let page = doc
-        .pages(rev)?
-        .into_iter()
-        .next()
-        .ok_or(PdfError::NoPages)?;
-    let media_box = page
-        .media_box()
-        .ok_or_else(|| PdfError::Structure("page 1 has no usable /MediaBox".into()))?;
+    let page = doc.pages(rev)?.into_iter().next().ok_or(PdfError::NoPages)?;
+    let media_box = page.media_box().ok_or_else(|| PdfError::Structure("page 1 has no usable /MediaBox".into()))?;
     let modules = code.width();
     let module = QR_SIDE / (modules + 2 * QUIET_MODULES) as f64;
     let placement = place(media_box, corner, module, modules);
 
     let mut update = IncrementalUpdate::new(&doc);
     let font_id = update.add(helvetica());
-    let resources = doc
-        .resolve_dict(rev, page.dict.get(b"Resources"))?
-        .unwrap_or_default();
+    let resources = doc.resolve_dict(rev, page.dict.get(b"Resources"))?.unwrap_or_default();
     let (resources, font_name) = with_font(&doc, rev, resources, font_id)?;
     let text = TextPlacement::new(url, media_box, corner, &placement);
     let content = draw(&code, &placement, url, &text, &font_name);
@@ -129,12 +111,7 @@ fn place(media_box: [f64; 4], corner: Corner, module: f64, modules: usize) -> St
         Corner::TopLeft | Corner::TopRight => ury - MARGIN - QR_SIDE,
         Corner::BottomLeft | Corner::BottomRight => lly + MARGIN + text_room,
     };
-    StampPlacement {
-        x,
-        y,
-        module,
-        modules,
-    }
+    StampPlacement { x, y, module, modules }
 }
 
 fn helvetica() -> Dictionary {
@@ -153,9 +130,7 @@ fn with_font(
     mut resources: Dictionary,
     font: crate::ObjId,
 ) -> Result<(Dictionary, Vec<u8>)> {
-    let mut fonts = doc
-        .resolve_dict(rev, resources.get(b"Font"))?
-        .unwrap_or_default();
+    let mut fonts = doc.resolve_dict(rev, resources.get(b"Font"))?.unwrap_or_default();
     let name = (0..=fonts.entries.len())
         .map(|n| format!("ECertQR{n}").into_bytes())
         .find(|candidate| !fonts.contains(candidate))
@@ -167,11 +142,11 @@ fn with_font(
 
 /// Helvetica advance widths (1/1000 em) for ASCII 32..=126, from the standard AFM metrics.
 const HELVETICA_WIDTHS: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556, 556,
+    556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833,
+    722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556,
+    556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334,
+    260, 334, 584,
 ];
 
 /// Width of `text` in Helvetica at `size` points (non-ASCII bytes counted as a wide glyph).
@@ -179,12 +154,7 @@ fn text_width(text: &[u8], size: f64) -> f64 {
     let units: u32 = text
         .iter()
         .map(|&b| {
-            u32::from(
-                b.checked_sub(32)
-                    .and_then(|i| HELVETICA_WIDTHS.get(usize::from(i)))
-                    .copied()
-                    .unwrap_or(1000),
-            )
+            u32::from(b.checked_sub(32).and_then(|i| HELVETICA_WIDTHS.get(usize::from(i))).copied().unwrap_or(1000))
         })
         .sum();
     f64::from(units) * size / 1000.0
@@ -204,44 +174,23 @@ impl TextPlacement {
         let encoded = winansi(url);
         let available = (urx - llx - 2.0 * MARGIN).max(1.0);
         let natural = text_width(&encoded, TEXT_SIZE);
-        let size = if natural > available {
-            TEXT_SIZE * available / natural
-        } else {
-            TEXT_SIZE
-        };
+        let size = if natural > available { TEXT_SIZE * available / natural } else { TEXT_SIZE };
         let width = text_width(&encoded, size);
         let x = match corner {
             Corner::TopLeft | Corner::BottomLeft => at.x,
             Corner::TopRight | Corner::BottomRight => at.x + QR_SIDE - width,
         };
-        TextPlacement {
-            x,
-            y: at.y - TEXT_SIZE - 2.0,
-            size,
-        }
+        TextPlacement { x, y: at.y - TEXT_SIZE - 2.0, size }
     }
 }
 
 /// Content stream: restore the caller's state, white quiet zone, dark runs, then the URL text.
-fn draw(
-    code: &QrCode,
-    at: &StampPlacement,
-    url: &str,
-    text_at: &TextPlacement,
-    font: &[u8],
-) -> Vec<u8> {
+fn draw(code: &QrCode, at: &StampPlacement, url: &str, text_at: &TextPlacement, font: &[u8]) -> Vec<u8> {
     let n = at.modules;
     let m = at.module;
     let side = (n + 2 * QUIET_MODULES) as f64 * m;
     let mut out = Vec::new();
-    let _ = write!(
-        out,
-        "Q\nq\n1 1 1 rg\n{} {} {} {} re f\n0 0 0 rg\n",
-        fmt(at.x),
-        fmt(at.y),
-        fmt(side),
-        fmt(side)
-    );
+    let _ = write!(out, "Q\nq\n1 1 1 rg\n{} {} {} {} re f\n0 0 0 rg\n", fmt(at.x), fmt(at.y), fmt(side), fmt(side));
     let colors = code.to_colors();
     for (row_index, row) in colors.chunks(n.max(1)).enumerate() {
         // Module row 0 is the top of the symbol; PDF y grows upwards.
@@ -257,14 +206,7 @@ fn draw(
                 col += 1;
             }
             let x = at.x + (QUIET_MODULES + start) as f64 * m;
-            let _ = writeln!(
-                out,
-                "{} {} {} {} re",
-                fmt(x),
-                fmt(y),
-                fmt((col - start) as f64 * m),
-                fmt(m)
-            );
+            let _ = writeln!(out, "{} {} {} {} re", fmt(x), fmt(y), fmt((col - start) as f64 * m), fmt(m));
         }
     }
     out.extend_from_slice(b"f\n");

@@ -83,10 +83,7 @@ pub fn generate(doc: &SampleDocument) -> Vec<u8> {
     catalog.set(b"Pages", id(2));
     if doc.attachment.is_some() {
         let mut files = Dictionary::new();
-        files.set(
-            b"Names",
-            Object::from(vec![Object::string(b"data"), Object::from(id(8))]),
-        );
+        files.set(b"Names", Object::from(vec![Object::string(b"data"), Object::from(id(8))]));
         let mut names = Dictionary::new();
         names.set(b"EmbeddedFiles", Object::from(files));
         catalog.set(b"Names", Object::from(names));
@@ -107,15 +104,7 @@ pub fn generate(doc: &SampleDocument) -> Vec<u8> {
     let mut page = Dictionary::new();
     page.set(b"Type", Object::name(b"Page"));
     page.set(b"Parent", id(2));
-    page.set(
-        b"MediaBox",
-        Object::from(vec![
-            0.into(),
-            0.into(),
-            Object::real(PAGE_WIDTH),
-            Object::real(PAGE_HEIGHT),
-        ]),
-    );
+    page.set(b"MediaBox", Object::from(vec![0.into(), 0.into(), Object::real(PAGE_WIDTH), Object::real(PAGE_HEIGHT)]));
     page.set(b"Resources", Object::from(resources));
     page.set(b"Contents", id(4));
     objects.push((id(3), indirect(id(3), &page.into())));
@@ -127,16 +116,10 @@ pub fn generate(doc: &SampleDocument) -> Vec<u8> {
     objects.push((id(6), indirect(id(6), &font(b"Helvetica-Bold").into())));
 
     let mut info = Dictionary::new();
-    info.set(
-        b"Title",
-        Object::string(format!("{} {}", doc.kind.title(), doc.number).as_bytes()),
-    );
+    info.set(b"Title", Object::string(format!("{} {}", doc.kind.title(), doc.number).as_bytes()));
     info.set(b"Author", Object::string(&winansi(&doc.issuer)));
     info.set(b"Producer", Object::string(b"ecert sample generator"));
-    info.set(
-        b"CreationDate",
-        Object::string(pdf_date(doc.issue_date).as_bytes()),
-    );
+    info.set(b"CreationDate", Object::string(pdf_date(doc.issue_date).as_bytes()));
     objects.push((id(7), indirect(id(7), &info.into())));
 
     if let Some((name, data)) = &doc.attachment {
@@ -169,10 +152,8 @@ pub fn generate(doc: &SampleDocument) -> Vec<u8> {
     trailer.set(b"Size", Object::from(objects.len() as i64 + 1));
     trailer.set(b"Root", id(1));
     trailer.set(b"Info", id(7));
-    let file_id = Object::from(crate::object::Value::String(crate::object::PdfString {
-        bytes: document_id(doc),
-        hex: true,
-    }));
+    let file_id =
+        Object::from(crate::object::Value::String(crate::object::PdfString { bytes: document_id(doc), hex: true }));
     trailer.set(b"ID", Object::from(vec![file_id.clone(), file_id]));
     out.extend_from_slice(b"trailer\n");
     write_dictionary(&mut out, &trailer);
@@ -206,55 +187,24 @@ fn document_id(doc: &SampleDocument) -> Vec<u8> {
 }
 
 fn pdf_date(date: Date) -> String {
-    format!(
-        "D:{:04}{:02}{:02}000000Z",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    format!("D:{:04}{:02}{:02}000000Z", date.year(), u8::from(date.month()), date.day())
 }
 
 fn display_date(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
 /// The page's drawing operators: a frame, a title, labelled fields and a footer.
 fn page_content(doc: &SampleDocument) -> Vec<u8> {
     let mut c = Vec::new();
-    let _ = writeln!(
-        c,
-        "q 0.15 0.25 0.45 RG 2 w 36 36 {} {} re S Q",
-        PAGE_WIDTH - 72.0,
-        PAGE_HEIGHT - 72.0
-    );
+    let _ = writeln!(c, "q 0.15 0.25 0.45 RG 2 w 36 36 {} {} re S Q", PAGE_WIDTH - 72.0, PAGE_HEIGHT - 72.0);
     text_line(&mut c, "F2", 20.0, 72.0, 760.0, doc.kind.title());
-    text_line(
-        &mut c,
-        "F1",
-        11.0,
-        72.0,
-        738.0,
-        &format!("No. {}", doc.number),
-    );
-    let _ = writeln!(
-        c,
-        "q 0.15 0.25 0.45 RG 1 w 72 725 m {} 725 l S Q",
-        PAGE_WIDTH - 72.0
-    );
-    let validity = doc
-        .valid_until
-        .map_or_else(|| "not limited".to_string(), display_date);
+    text_line(&mut c, "F1", 11.0, 72.0, 738.0, &format!("No. {}", doc.number));
+    let _ = writeln!(c, "q 0.15 0.25 0.45 RG 1 w 72 725 m {} 725 l S Q", PAGE_WIDTH - 72.0);
+    let validity = doc.valid_until.map_or_else(|| "not limited".to_string(), display_date);
     let rows: Vec<(&str, String)> = vec![
         ("Issued by", doc.issuer.clone()),
-        (
-            "Accreditation",
-            format!("Conformity assessment body under {}", doc.kind.standard()),
-        ),
+        ("Accreditation", format!("Conformity assessment body under {}", doc.kind.standard())),
         ("Applicant", doc.applicant.clone()),
         ("Product", doc.product.clone()),
         ("HS codes", doc.hs_codes.join(", ")),
@@ -336,10 +286,7 @@ pub(crate) fn winansi(text: &str) -> Vec<u8> {
     text.chars()
         .map(|ch| match u32::from(ch) {
             0x20..=0x7E | 0xA0..=0xFF => ch as u8,
-            _ => HIGH
-                .iter()
-                .find(|(c, _)| *c == ch)
-                .map_or(b'?', |(_, b)| *b),
+            _ => HIGH.iter().find(|(c, _)| *c == ch).map_or(b'?', |(_, b)| *b),
         })
         .collect()
 }

@@ -48,29 +48,18 @@ fn header_ending_at(data: &[u8], keyword: usize) -> Option<ObjectHeader> {
     if num_start > 0 && data.get(num_start - 1).is_some_and(|&b| is_regular(b)) {
         return None;
     }
-    Some(ObjectHeader {
-        id: ObjId::new(u32::try_from(num).ok()?, u16::try_from(generation).ok()?),
-        offset: num_start,
-    })
+    Some(ObjectHeader { id: ObjId::new(u32::try_from(num).ok()?, u16::try_from(generation).ok()?), offset: num_start })
 }
 
 /// The decimal number that ends just before `end`, with its start.
 fn digits_before(data: &[u8], end: usize) -> Option<(u64, usize)> {
     let mut start = end;
-    while start > 0
-        && end - start < MAX_DIGITS
-        && data.get(start - 1).is_some_and(u8::is_ascii_digit)
-    {
+    while start > 0 && end - start < MAX_DIGITS && data.get(start - 1).is_some_and(u8::is_ascii_digit) {
         start -= 1;
     }
     if start == end || (start > 0 && data.get(start - 1).is_some_and(u8::is_ascii_digit)) {
         return None;
     }
     let digits = data.get(start..end)?;
-    Some((
-        digits
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')),
-        start,
-    ))
+    Some((digits.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')), start))
 }

@@ -60,11 +60,7 @@ fn write_real(out: &mut Vec<u8>, r: f64) {
     let r = if r.is_finite() { r } else { 0.0 };
     let text = format!("{r:.6}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    out.extend_from_slice(if text.is_empty() || text == "-" || text == "-0" {
-        b"0"
-    } else {
-        text.as_bytes()
-    });
+    out.extend_from_slice(if text.is_empty() || text == "-" || text == "-0" { b"0" } else { text.as_bytes() });
 }
 
 fn write_name(out: &mut Vec<u8>, name: &[u8]) {

@@ -14,11 +14,7 @@ const SIG_FLAGS: i64 = 3;
 
 /// A field name that no existing field uses: `requested` if given (an error if taken), else `Signature<n>`.
 pub(crate) fn choose_field_name(doc: &Document<'_>, requested: Option<&str>) -> Result<String> {
-    let taken: Vec<String> = doc
-        .fields(doc.latest())?
-        .into_iter()
-        .map(|f| f.full_name)
-        .collect();
+    let taken: Vec<String> = doc.fields(doc.latest())?.into_iter().map(|f| f.full_name).collect();
     if let Some(name) = requested {
         if taken.iter().any(|t| t == name) {
             return Err(PdfError::FieldExists(name.to_string()));
@@ -39,11 +35,7 @@ pub(crate) fn add_signature_field(
     signature: ObjId,
 ) -> Result<ObjId> {
     let rev = doc.latest();
-    let page_id = doc
-        .pages(rev)?
-        .first()
-        .map(|p| p.id)
-        .ok_or(PdfError::NoPages)?;
+    let page_id = doc.pages(rev)?.first().map(|p| p.id).ok_or(PdfError::NoPages)?;
     let mut widget = Dictionary::new();
     widget.set(b"Type", Object::name(b"Annot"));
     widget.set(b"Subtype", Object::name(b"Widget"));
@@ -51,17 +43,13 @@ pub(crate) fn add_signature_field(
     widget.set(b"T", Object::string(&encode_text_string(name)));
     widget.set(b"V", signature);
     widget.set(b"F", Object::from(WIDGET_FLAGS));
-    widget.set(
-        b"Rect",
-        Object::from(vec![0.into(), 0.into(), 0.into(), 0.into()]),
-    );
+    widget.set(b"Rect", Object::from(vec![0.into(), 0.into(), 0.into(), 0.into()]));
     widget.set(b"P", page_id);
     let widget_id = update.add(widget);
 
     // The raw page object, not the one with inherited attributes applied, so only /Annots changes.
-    let mut page = doc
-        .dict_of(rev, page_id)?
-        .ok_or_else(|| PdfError::Structure(format!("page {page_id} is not a dictionary")))?;
+    let mut page =
+        doc.dict_of(rev, page_id)?.ok_or_else(|| PdfError::Structure(format!("page {page_id} is not a dictionary")))?;
     append_to_array_entry(doc, update, &mut page, b"Annots", widget_id)?;
     update.set(page_id, page);
 
@@ -112,11 +100,7 @@ fn append_to_array_entry(
     match dict.get(key).map(|o| o.value.clone()) {
         Some(Value::Reference(array_id)) => {
             let mut items = match update.pending(array_id) {
-                Some(pending) => pending
-                    .value
-                    .as_array()
-                    .map(<[Object]>::to_vec)
-                    .unwrap_or_default(),
+                Some(pending) => pending.value.as_array().map(<[Object]>::to_vec).unwrap_or_default(),
                 None => doc.resolve_array(doc.latest(), Some(&Object::from(array_id)))?,
             };
             items.push(item.into());

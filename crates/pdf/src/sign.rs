@@ -85,22 +85,14 @@ impl<'a> SignOptions<'a> {
 /// ([`PdfError::DocMdpNoChanges`]). Earlier signatures stay valid: their bytes are not touched.
 pub fn sign_pdf(input: &[u8], options: &SignOptions<'_>) -> Result<Vec<u8>> {
     let doc = Document::parse(input)?;
-    if doc
-        .doc_mdp(doc.latest())?
-        .is_some_and(|mdp| mdp.permission == 1)
-    {
+    if doc.doc_mdp(doc.latest())?.is_some_and(|mdp| mdp.permission == 1) {
         return Err(PdfError::DocMdpNoChanges);
     }
     let field_name = choose_field_name(&doc, options.field_name.as_deref())?;
-    let mut capacity = options
-        .reserved_signature_len
-        .unwrap_or_else(|| estimate_signature_len(options));
+    let mut capacity = options.reserved_signature_len.unwrap_or_else(|| estimate_signature_len(options));
     for _ in 0..MAX_ATTEMPTS {
         if capacity > options.max_signature_len {
-            return Err(PdfError::SignatureTooLarge {
-                needed: capacity,
-                limit: options.max_signature_len,
-            });
+            return Err(PdfError::SignatureTooLarge { needed: capacity, limit: options.max_signature_len });
         }
         match sign_with_capacity(&doc, options, &field_name, capacity)? {
             Attempt::Signed(signed) => {
@@ -112,10 +104,7 @@ pub fn sign_pdf(input: &[u8], options: &SignOptions<'_>) -> Result<Vec<u8>> {
             Attempt::TooSmall { needed } => capacity = needed + CONTENTS_MARGIN,
         }
     }
-    Err(PdfError::SignatureTooLarge {
-        needed: capacity,
-        limit: capacity,
-    })
+    Err(PdfError::SignatureTooLarge { needed: capacity, limit: capacity })
 }
 
 enum Attempt {
@@ -126,17 +115,10 @@ enum Attempt {
 /// An upper estimate of the CMS size: certificates, signature value, attributes and timestamp.
 fn estimate_signature_len(options: &SignOptions<'_>) -> usize {
     let creds = options.credentials;
-    let certs: usize = std::iter::once(&creds.certificate)
-        .chain(&creds.chain)
-        .map(|c| c.der().len())
-        .sum();
+    let certs: usize = std::iter::once(&creds.certificate).chain(&creds.chain).map(|c| c.der().len()).sum();
     // An RSA signature is as long as the modulus, which the SPKI bounds; ECDSA is far smaller.
     let signature = creds.key.spki_der().len();
-    let timestamp = if options.tsa.is_some() {
-        TIMESTAMP_ALLOWANCE
-    } else {
-        0
-    };
+    let timestamp = if options.tsa.is_some() { TIMESTAMP_ALLOWANCE } else { 0 };
     certs + signature + timestamp + CONTENTS_MARGIN
 }
 
@@ -152,10 +134,8 @@ fn sign_with_capacity(
     add_signature_field(doc, &mut update, field_name, sig_id)?;
     let output = update.finish();
     let mut bytes = output.bytes;
-    let sig_offset = *output
-        .offsets
-        .get(&sig_id)
-        .ok_or_else(|| PdfError::Structure("signature object was not written".into()))?;
+    let sig_offset =
+        *output.offsets.get(&sig_id).ok_or_else(|| PdfError::Structure("signature object was not written".into()))?;
 
     let (contents, byte_range) = placeholder_spans(&bytes, sig_offset, doc)?;
     let range = [0, contents.start, contents.end, bytes.len() - contents.end];
@@ -166,12 +146,8 @@ fn sign_with_capacity(
     hasher.update(bytes.get(contents.end..).unwrap_or(&[]));
     let digest = hasher.finish();
 
-    let cms_options = CmsSignOptions {
-        digest: options.digest,
-        use_pss: options.pss,
-    };
-    let mut cms = sign_detached_digest(options.credentials, &digest, &cms_options)
-        .map_err(PdfError::Signing)?;
+    let cms_options = CmsSignOptions { digest: options.digest, use_pss: options.pss };
+    let mut cms = sign_detached_digest(options.credentials, &digest, &cms_options).map_err(PdfError::Signing)?;
     if let Some(tsa) = options.tsa {
         cms = timestamp_signature(&cms, tsa, options.digest).map_err(PdfError::Timestamp)?;
     }
@@ -193,31 +169,12 @@ fn signature_dictionary(options: &SignOptions<'_>, capacity: usize) -> Dictionar
     sig.set(b"Filter", Object::name(b"Adobe.PPKLite"));
     sig.set(b"SubFilter", Object::name(b"ETSI.CAdES.detached"));
     let placeholder = 10i64.pow(BYTE_RANGE_DIGITS as u32) - 1;
-    sig.set(
-        b"ByteRange",
-        Object::from(vec![
-            0.into(),
-            placeholder.into(),
-            placeholder.into(),
-            placeholder.into(),
-        ]),
-    );
-    sig.set(
-        b"Contents",
-        Object::from(Value::String(PdfString {
-            bytes: vec![0; capacity],
-            hex: true,
-        })),
-    );
-    sig.set(
-        b"M",
-        Object::string(pdf_date(options.signing_time).as_bytes()),
-    );
-    for (key, value) in [
-        (&b"Reason"[..], &options.reason),
-        (b"Location", &options.location),
-        (b"ContactInfo", &options.contact_info),
-    ] {
+    sig.set(b"ByteRange", Object::from(vec![0.into(), placeholder.into(), placeholder.into(), placeholder.into()]));
+    sig.set(b"Contents", Object::from(Value::String(PdfString { bytes: vec![0; capacity], hex: true })));
+    sig.set(b"M", Object::string(pdf_date(options.signing_time).as_bytes()));
+    for (key, value) in
+        [(&b"Reason"[..], &options.reason), (b"Location", &options.location), (b"ContactInfo", &options.contact_info)]
+    {
         if let Some(text) = value {
             sig.set(key, Object::string(&encode_text_string(text)));
         }
@@ -235,9 +192,7 @@ fn placeholder_spans(bytes: &[u8], offset: usize, doc: &Document<'_>) -> Result<
         .ok_or_else(|| PdfError::Structure("signature object is not a dictionary".into()))?;
     let contents = dict.get(b"Contents").map(|o| o.span);
     let byte_range = dict.get(b"ByteRange").map(|o| o.span);
-    contents
-        .zip(byte_range)
-        .ok_or_else(|| PdfError::Structure("signature placeholders not found".into()))
+    contents.zip(byte_range).ok_or_else(|| PdfError::Structure("signature placeholders not found".into()))
 }
 
 /// Overwrites the placeholder array with the real range, padding with spaces to the same width.
@@ -245,15 +200,12 @@ fn patch_byte_range(bytes: &mut [u8], span: Span, range: [usize; 4]) -> Result<(
     let mut text = Vec::with_capacity(span.len());
     let _ = write!(text, "[{} {} {} {}", range[0], range[1], range[2], range[3]);
     if text.len() + 1 > span.len() {
-        return Err(PdfError::Structure(
-            "file too large for the /ByteRange placeholder".into(),
-        ));
+        return Err(PdfError::Structure("file too large for the /ByteRange placeholder".into()));
     }
     text.resize(span.len() - 1, b' ');
     text.push(b']');
-    let slot = bytes
-        .get_mut(span.start..span.end)
-        .ok_or_else(|| PdfError::Structure("/ByteRange out of range".into()))?;
+    let slot =
+        bytes.get_mut(span.start..span.end).ok_or_else(|| PdfError::Structure("/ByteRange out of range".into()))?;
     slot.copy_from_slice(&text);
     Ok(())
 }

@@ -24,10 +24,7 @@ impl Page {
     /// The /MediaBox as `[llx, lly, urx, ury]`, normalised so that ll < ur.
     pub fn media_box(&self) -> Option<[f64; 4]> {
         let items = self.dict.get(b"MediaBox")?.value.as_array()?;
-        let n: Vec<f64> = items
-            .iter()
-            .map(|o| o.value.as_number())
-            .collect::<Option<_>>()?;
+        let n: Vec<f64> = items.iter().map(|o| o.value.as_number()).collect::<Option<_>>()?;
         let &[a, b, c, d] = n.as_slice() else {
             return None;
         };
@@ -92,9 +89,7 @@ impl Document<'_> {
 
     /// Resolves `id` to a dictionary (or a stream's dictionary) as of revision `rev`.
     pub fn dict_of(&self, rev: usize, id: ObjId) -> Result<Option<Dictionary>> {
-        Ok(self
-            .object_in(rev, id)?
-            .and_then(|o| o.object.value.as_dict().cloned()))
+        Ok(self.object_in(rev, id)?.and_then(|o| o.object.value.as_dict().cloned()))
     }
 
     /// Resolves a value that must be a dictionary (directly or by reference); None otherwise.
@@ -109,21 +104,15 @@ impl Document<'_> {
     pub fn resolve_array(&self, rev: usize, object: Option<&Object>) -> Result<Vec<Object>> {
         match object {
             None => Ok(Vec::new()),
-            Some(o) => Ok(self
-                .resolve_in(rev, o)?
-                .value
-                .as_array()
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default()),
+            Some(o) => Ok(self.resolve_in(rev, o)?.value.as_array().map(<[Object]>::to_vec).unwrap_or_default()),
         }
     }
 
     /// The pages in order as of revision `rev`.
     pub fn pages(&self, rev: usize) -> Result<Vec<Page>> {
         let (_, catalog) = self.catalog(rev)?;
-        let root = catalog
-            .get_ref(b"Pages")
-            .ok_or_else(|| PdfError::Structure("catalog has no /Pages reference".into()))?;
+        let root =
+            catalog.get_ref(b"Pages").ok_or_else(|| PdfError::Structure("catalog has no /Pages reference".into()))?;
         let mut pages = Vec::new();
         let mut visited = HashSet::new();
         self.walk_pages(rev, root, &Dictionary::new(), 0, &mut visited, &mut pages)?;
@@ -146,14 +135,10 @@ impl Document<'_> {
             return Err(PdfError::Structure(format!("page tree loops at {id}")));
         }
         if visited.len() > self.limits().max_objects {
-            return Err(PdfError::TooManyObjects {
-                limit: self.limits().max_objects,
-            });
+            return Err(PdfError::TooManyObjects { limit: self.limits().max_objects });
         }
         let Some(mut dict) = self.dict_of(rev, id)? else {
-            return Err(PdfError::Structure(format!(
-                "page tree node {id} is not a dictionary"
-            )));
+            return Err(PdfError::Structure(format!("page tree node {id} is not a dictionary")));
         };
         let mut carried = inherited.clone();
         for key in INHERITABLE {
@@ -166,9 +151,10 @@ impl Document<'_> {
         match dict.get_name(b"Type") {
             Some(b"Pages") => {
                 for kid in self.resolve_array(rev, dict.get(b"Kids"))? {
-                    let kid_id = kid.value.as_reference().ok_or_else(|| {
-                        PdfError::Structure(format!("/Kids of {id} holds a {}", kid.value.kind()))
-                    })?;
+                    let kid_id = kid
+                        .value
+                        .as_reference()
+                        .ok_or_else(|| PdfError::Structure(format!("/Kids of {id} holds a {}", kid.value.kind())))?;
                     self.walk_pages(rev, kid_id, &carried, depth + 1, visited, pages)?;
                 }
                 Ok(())
@@ -178,10 +164,9 @@ impl Document<'_> {
                 pages.push(Page { id, dict });
                 Ok(())
             }
-            Some(other) => Err(PdfError::Structure(format!(
-                "page tree node {id} has /Type /{}",
-                String::from_utf8_lossy(other)
-            ))),
+            Some(other) => {
+                Err(PdfError::Structure(format!("page tree node {id} has /Type /{}", String::from_utf8_lossy(other))))
+            }
         }
     }
 
@@ -231,17 +216,12 @@ impl Document<'_> {
             return Err(PdfError::Structure(format!("field tree loops at {id}")));
         }
         if out.len() >= self.limits().max_objects {
-            return Err(PdfError::TooManyObjects {
-                limit: self.limits().max_objects,
-            });
+            return Err(PdfError::TooManyObjects { limit: self.limits().max_objects });
         }
         let Some(dict) = self.resolve_dict(rev, Some(entry))? else {
             return Ok(());
         };
-        let partial = dict
-            .get(b"T")
-            .and_then(|t| t.value.as_string())
-            .map(|s| decode_text_string(&s.bytes));
+        let partial = dict.get(b"T").and_then(|t| t.value.as_string()).map(|s| decode_text_string(&s.bytes));
         let full_name = match (&partial, parent.full_name.is_empty()) {
             (Some(p), true) => p.clone(),
             (Some(p), false) => format!("{}.{p}", parent.full_name),
@@ -250,10 +230,7 @@ impl Document<'_> {
         let field = Field {
             id,
             full_name,
-            field_type: dict
-                .get_name(b"FT")
-                .map(<[u8]>::to_vec)
-                .or_else(|| parent.field_type.clone()),
+            field_type: dict.get_name(b"FT").map(<[u8]>::to_vec).or_else(|| parent.field_type.clone()),
             value: dict.get(b"V").cloned().or_else(|| parent.value.clone()),
             parent: parent.id,
             dict,
@@ -288,19 +265,11 @@ impl Document<'_> {
         match &value.value {
             Value::Reference(id) => Ok(self.object_in(rev, *id)?.and_then(|loaded| {
                 let dict = loaded.object.value.as_dict()?.clone();
-                Some(SignatureValue {
-                    id: Some(*id),
-                    dict,
-                    location: Some(loaded.location),
-                    object_span: loaded.span,
-                })
+                Some(SignatureValue { id: Some(*id), dict, location: Some(loaded.location), object_span: loaded.span })
             })),
-            Value::Dictionary(dict) => Ok(Some(SignatureValue {
-                id: None,
-                dict: dict.clone(),
-                location: None,
-                object_span: None,
-            })),
+            Value::Dictionary(dict) => {
+                Ok(Some(SignatureValue { id: None, dict: dict.clone(), location: None, object_span: None }))
+            }
             _ => Ok(None),
         }
     }
@@ -329,19 +298,10 @@ impl Document<'_> {
             let params = self.resolve_dict(rev, reference.get(b"TransformParams"))?;
             let p = params.and_then(|p| p.get_int(b"P")).unwrap_or(2);
             // Values outside 1..=3 are invalid; treat them as the strictest level rather than guess.
-            let permission = u8::try_from(p)
-                .ok()
-                .filter(|p| (1..=3).contains(p))
-                .unwrap_or(1);
-            return Ok(Some(DocMdp {
-                signature,
-                permission,
-            }));
+            let permission = u8::try_from(p).ok().filter(|p| (1..=3).contains(p)).unwrap_or(1);
+            return Ok(Some(DocMdp { signature, permission }));
         }
         // A /DocMDP entry without a usable reference still certifies the document; assume the default.
-        Ok(Some(DocMdp {
-            signature,
-            permission: 2,
-        }))
+        Ok(Some(DocMdp { signature, permission: 2 }))
     }
 }

@@ -37,11 +37,7 @@ pub struct IncrementalUpdate<'d, 'a> {
 
 impl<'d, 'a> IncrementalUpdate<'d, 'a> {
     pub fn new(doc: &'d Document<'a>) -> Self {
-        IncrementalUpdate {
-            doc,
-            next_num: doc.next_object_number(),
-            objects: BTreeMap::new(),
-        }
+        IncrementalUpdate { doc, next_num: doc.next_object_number(), objects: BTreeMap::new() }
     }
 
     /// Reserves a fresh object number (generation 0) to be defined later with [`Self::set`].
@@ -119,11 +115,7 @@ impl<'d, 'a> IncrementalUpdate<'d, 'a> {
             write_xref_table(&mut out, &offsets, &trailer);
         }
         let _ = write!(out, "startxref\n{startxref}\n%%EOF\n");
-        UpdateOutput {
-            bytes: out,
-            offsets,
-            startxref,
-        }
+        UpdateOutput { bytes: out, offsets, startxref }
     }
 }
 
@@ -132,11 +124,7 @@ fn runs(offsets: &BTreeMap<ObjId, usize>) -> Vec<Vec<(ObjId, usize)>> {
     let mut runs: Vec<Vec<(ObjId, usize)>> = Vec::new();
     for (&id, &offset) in offsets {
         match runs.last_mut() {
-            Some(run)
-                if run
-                    .last()
-                    .is_some_and(|(last, _)| last.num.checked_add(1) == Some(id.num)) =>
-            {
+            Some(run) if run.last().is_some_and(|(last, _)| last.num.checked_add(1) == Some(id.num)) => {
                 run.push((id, offset))
             }
             _ => runs.push(vec![(id, offset)]),
@@ -160,17 +148,9 @@ fn write_xref_table(out: &mut Vec<u8>, offsets: &BTreeMap<ObjId, usize>, trailer
     out.push(b'\n');
 }
 
-fn write_xref_stream(
-    out: &mut Vec<u8>,
-    id: ObjId,
-    offsets: &BTreeMap<ObjId, usize>,
-    mut dict: Dictionary,
-    size: u32,
-) {
+fn write_xref_stream(out: &mut Vec<u8>, id: ObjId, offsets: &BTreeMap<ObjId, usize>, mut dict: Dictionary, size: u32) {
     let max_offset = offsets.values().copied().max().unwrap_or(0);
-    let offset_width = (1..=8usize)
-        .find(|&w| w == 8 || max_offset >> (8 * w) == 0)
-        .unwrap_or(8);
+    let offset_width = (1..=8usize).find(|&w| w == 8 || max_offset >> (8 * w) == 0).unwrap_or(8);
     let mut data = Vec::new();
     let mut index = Vec::new();
     for run in runs(offsets) {
@@ -187,13 +167,6 @@ fn write_xref_stream(
     dict.set(b"Type", Object::name(b"XRef"));
     dict.set(b"Size", Object::from(i64::from(size)));
     dict.set(b"Index", Object::from(index));
-    dict.set(
-        b"W",
-        Object::from(vec![
-            Object::from(1),
-            Object::from(offset_width as i64),
-            Object::from(2),
-        ]),
-    );
+    dict.set(b"W", Object::from(vec![Object::from(1), Object::from(offset_width as i64), Object::from(2)]));
     write_stream_object(out, id, &dict, &data);
 }

@@ -44,15 +44,11 @@ pub struct XrefSection {
 impl XrefSection {
     /// `/Prev` of the trailer, if it is a valid offset.
     pub fn prev(&self) -> Option<usize> {
-        self.trailer
-            .get_int(b"Prev")
-            .and_then(|p| usize::try_from(p).ok())
+        self.trailer.get_int(b"Prev").and_then(|p| usize::try_from(p).ok())
     }
     /// `/XRefStm` of a hybrid file's trailer.
     pub fn xref_stream(&self) -> Option<usize> {
-        self.trailer
-            .get_int(b"XRefStm")
-            .and_then(|p| usize::try_from(p).ok())
+        self.trailer.get_int(b"XRefStm").and_then(|p| usize::try_from(p).ok())
     }
 }
 
@@ -65,9 +61,7 @@ impl EntryCounter {
     fn add(&mut self, n: usize, budget: &Budget) -> Result<()> {
         self.count = self.count.saturating_add(n);
         if self.count > budget.limits.max_objects {
-            return Err(PdfError::TooManyObjects {
-                limit: budget.limits.max_objects,
-            });
+            return Err(PdfError::TooManyObjects { limit: budget.limits.max_objects });
         }
         Ok(())
     }
@@ -81,10 +75,7 @@ pub(crate) fn read_section(
     counter: &mut EntryCounter,
 ) -> Result<XrefSection> {
     if offset >= data.len() {
-        return Err(PdfError::xref(
-            offset,
-            "offset is beyond the end of the file",
-        ));
+        return Err(PdfError::xref(offset, "offset is beyond the end of the file"));
     }
     let mut cur = Cursor::new(data, offset);
     cur.skip_ws();
@@ -115,27 +106,17 @@ fn read_table(
         cur.skip_blanks();
         let count = cur.read_unsigned().and_then(|n| u32::try_from(n).ok());
         let (Some(start), Some(count)) = (start, count) else {
-            return Err(PdfError::xref(
-                here,
-                "expected a subsection header 'start count' or 'trailer'",
-            ));
+            return Err(PdfError::xref(here, "expected a subsection header 'start count' or 'trailer'"));
         };
         counter.add(count as usize, budget)?;
         for i in 0..count {
-            let num = start
-                .checked_add(i)
-                .ok_or_else(|| PdfError::xref(here, "object number overflows"))?;
+            let num = start.checked_add(i).ok_or_else(|| PdfError::xref(here, "object number overflows"))?;
             let entry = read_table_entry(&mut cur)?;
             entries.entry(num).or_insert(entry);
         }
     }
     let trailer = Parser::new(data, cur.pos, &budget.limits).parse_dictionary()?;
-    Ok(XrefSection {
-        offset,
-        kind: XrefKind::Table,
-        entries,
-        trailer,
-    })
+    Ok(XrefSection { offset, kind: XrefKind::Table, entries, trailer })
 }
 
 /// Reads `oooooooooo ggggg n|f`, tolerating non-standard spacing.
@@ -145,16 +126,10 @@ fn read_table_entry(cur: &mut Cursor<'_>) -> Result<XrefEntry> {
     let bad = || PdfError::xref(here, "malformed table entry");
     let offset = cur.read_unsigned().ok_or_else(bad)?;
     cur.skip_blanks();
-    let generation = cur
-        .read_unsigned()
-        .and_then(|g| u16::try_from(g).ok())
-        .ok_or_else(bad)?;
+    let generation = cur.read_unsigned().and_then(|g| u16::try_from(g).ok()).ok_or_else(bad)?;
     cur.skip_blanks();
     let entry = if cur.eat_keyword(b"n") {
-        XrefEntry::InFile {
-            offset: usize::try_from(offset).map_err(|_| bad())?,
-            generation,
-        }
+        XrefEntry::InFile { offset: usize::try_from(offset).map_err(|_| bad())?, generation }
     } else if cur.eat_keyword(b"f") {
         XrefEntry::Free { generation }
     } else {
@@ -163,18 +138,10 @@ fn read_table_entry(cur: &mut Cursor<'_>) -> Result<XrefEntry> {
     Ok(entry)
 }
 
-fn read_stream(
-    data: &[u8],
-    offset: usize,
-    budget: &Budget,
-    counter: &mut EntryCounter,
-) -> Result<XrefSection> {
+fn read_stream(data: &[u8], offset: usize, budget: &Budget, counter: &mut EntryCounter) -> Result<XrefSection> {
     let object = Parser::new(data, offset, &budget.limits).parse_indirect(None)?;
     let Value::Stream(stream) = object.object.value else {
-        return Err(PdfError::xref(
-            offset,
-            "neither an xref table nor a cross-reference stream",
-        ));
+        return Err(PdfError::xref(offset, "neither an xref table nor a cross-reference stream"));
     };
     if !stream.dict.has_type(b"XRef") {
         return Err(PdfError::xref(offset, "stream is not /Type /XRef"));
@@ -184,12 +151,7 @@ fn read_stream(
     let decoded = decode_stream(&stream.dict, raw, max)?;
     budget.charge_decoded(decoded.len())?;
     let entries = parse_stream_entries(&stream.dict, &decoded, offset, budget, counter)?;
-    Ok(XrefSection {
-        offset,
-        kind: XrefKind::Stream,
-        entries,
-        trailer: stream.dict,
-    })
+    Ok(XrefSection { offset, kind: XrefKind::Stream, entries, trailer: stream.dict })
 }
 
 fn parse_stream_entries(
@@ -205,12 +167,7 @@ fn parse_stream_entries(
         .and_then(|w| w.value.as_array())
         .ok_or_else(|| bad("missing /W"))?
         .iter()
-        .map(|w| {
-            w.value
-                .as_int()
-                .and_then(|i| usize::try_from(i).ok())
-                .filter(|&i| i <= 8)
-        })
+        .map(|w| w.value.as_int().and_then(|i| usize::try_from(i).ok()).filter(|&i| i <= 8))
         .collect::<Option<_>>()
         .ok_or_else(|| bad("/W entries must be integers 0..=8"))?;
     let [w1, w2, w3] = widths[..] else {
@@ -220,10 +177,7 @@ fn parse_stream_entries(
     if row == 0 {
         return Err(bad("/W describes empty rows"));
     }
-    let size = dict
-        .get_int(b"Size")
-        .and_then(|s| u32::try_from(s).ok())
-        .ok_or_else(|| bad("missing or bad /Size"))?;
+    let size = dict.get_int(b"Size").and_then(|s| u32::try_from(s).ok()).ok_or_else(|| bad("missing or bad /Size"))?;
     let ranges: Vec<(u32, u32)> = match dict.get(b"Index").and_then(|i| i.value.as_array()) {
         None => vec![(0, size)],
         Some(items) => {
@@ -235,10 +189,7 @@ fn parse_stream_entries(
             if !numbers.len().is_multiple_of(2) {
                 return Err(bad("/Index must have an even number of entries"));
             }
-            numbers
-                .chunks(2)
-                .filter_map(|p| Some((*p.first()?, *p.get(1)?)))
-                .collect()
+            numbers.chunks(2).filter_map(|p| Some((*p.first()?, *p.get(1)?))).collect()
         }
     };
     let mut rows = decoded.chunks_exact(row);
@@ -249,18 +200,14 @@ fn parse_stream_entries(
             let Some(bytes) = rows.next() else {
                 return Err(bad("stream data is shorter than /Index announces"));
             };
-            let num = start
-                .checked_add(i)
-                .ok_or_else(|| bad("object number overflows"))?;
+            let num = start.checked_add(i).ok_or_else(|| bad("object number overflows"))?;
             let (f1, rest) = bytes.split_at(w1);
             let (f2, f3) = rest.split_at(w2);
             // A zero-width type field means type 1.
             let kind = if w1 == 0 { 1 } else { be(f1) };
             let (a, b) = (be(f2), be(f3));
             let entry = match kind {
-                0 => XrefEntry::Free {
-                    generation: u16::try_from(b).unwrap_or(u16::MAX),
-                },
+                0 => XrefEntry::Free { generation: u16::try_from(b).unwrap_or(u16::MAX) },
                 1 => XrefEntry::InFile {
                     offset: usize::try_from(a).map_err(|_| bad("offset overflows"))?,
                     generation: u16::try_from(b).map_err(|_| bad("generation overflows"))?,

@@ -20,11 +20,7 @@ fn walk(bytes: &[u8]) -> Result<String, ecert_pdf::PdfError> {
     let mut signed = 0;
     for rev in 0..doc.revisions().len() {
         doc.pages(rev)?;
-        signed = doc
-            .signature_fields(rev)?
-            .iter()
-            .filter(|s| s.signature.is_some())
-            .count();
+        signed = doc.signature_fields(rev)?.iter().filter(|s| s.signature.is_some()).count();
         doc.doc_mdp(rev)?;
     }
     let headers = scan_object_headers(bytes);
@@ -32,11 +28,7 @@ fn walk(bytes: &[u8]) -> Result<String, ecert_pdf::PdfError> {
         // Objects named by raw headers may be stale or unreferenced; lookups must still not panic.
         let _ = doc.object_in(latest, ObjId::new(header.id.num, header.id.generation));
     }
-    Ok(format!(
-        "{} revisions, {signed} signatures, {} raw headers",
-        doc.revisions().len(),
-        headers.len()
-    ))
+    Ok(format!("{} revisions, {signed} signatures, {} raw headers", doc.revisions().len(), headers.len()))
 }
 
 #[test]
@@ -47,9 +39,7 @@ fn corpus_files_parse() {
     let (mut ok, mut failed) = (0, Vec::new());
     for line in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let mut cols = line.split('\t');
-        let (Some(file), Some(expect)) = (cols.next(), cols.next()) else {
-            panic!("bad manifest line {line:?}")
-        };
+        let (Some(file), Some(expect)) = (cols.next(), cols.next()) else { panic!("bad manifest line {line:?}") };
         let bytes = std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         let started = Instant::now();
         let outcome = std::panic::catch_unwind(|| walk(&bytes));
@@ -59,10 +49,7 @@ fn corpus_files_parse() {
             Ok(Err(e)) => format!("err  {e}"),
             Err(_) => "PANIC".to_string(),
         };
-        println!(
-            "{file}\t{expect}\t{:.1} ms\t{verdict}",
-            elapsed.as_secs_f64() * 1000.0
-        );
+        println!("{file}\t{expect}\t{:.1} ms\t{verdict}", elapsed.as_secs_f64() * 1000.0);
         let bad = outcome.is_err()
             || elapsed > Duration::from_secs(2)
             || (expect == "intact" && !matches!(outcome, Ok(Ok(_))));

@@ -16,9 +16,7 @@ fn pki() -> &'static TestPki {
 }
 
 fn sample() -> Vec<u8> {
-    generate(&SampleDocument::example(
-        DocumentKind::ConformityCertificate,
-    ))
+    generate(&SampleDocument::example(DocumentKind::ConformityCertificate))
 }
 
 /// One signature as found in the document, checked for coverage and cryptographic validity.
@@ -48,27 +46,16 @@ fn check_signatures(pdf: &[u8]) -> Vec<Checked> {
         let range: [usize; 4] = range.try_into().unwrap();
         let contents = dict.get(b"Contents").unwrap();
         assert_eq!(range[0], 0);
-        assert_eq!(
-            range[1], contents.span.start,
-            "gap starts at the /Contents string"
-        );
-        assert_eq!(
-            range[2], contents.span.end,
-            "gap ends after the /Contents string"
-        );
+        assert_eq!(range[1], contents.span.start, "gap starts at the /Contents string");
+        assert_eq!(range[2], contents.span.end, "gap ends after the /Contents string");
         let covered_end = range[2] + range[3];
         assert!(
             doc.revisions().iter().any(|r| r.end == covered_end),
             "coverage ends at a revision boundary ({covered_end})"
         );
-        assert_eq!(
-            dict.get_name(b"SubFilter"),
-            Some(&b"ETSI.CAdES.detached"[..])
-        );
+        assert_eq!(dict.get_name(b"SubFilter"), Some(&b"ETSI.CAdES.detached"[..]));
         let cms = SignedData::parse_padded(&contents.value.as_string().unwrap().bytes).unwrap();
-        let [si] = cms.signer_infos() else {
-            panic!("one SignerInfo")
-        };
+        let [si] = cms.signer_infos() else { panic!("one SignerInfo") };
         let alg = DigestAlgorithm::from_oid(&si.digest_algorithm().oid).unwrap();
         let mut hasher = alg.hasher();
         hasher.update(&pdf[..range[1]]);
@@ -90,11 +77,7 @@ fn signature_covers_whole_file_except_contents() {
     options.contact_info = Some("cab@example.kz".into());
     let original = sample();
     let signed = sign_pdf(&original, &options).unwrap();
-    assert_eq!(
-        &signed[..original.len()],
-        &original[..],
-        "original bytes untouched"
-    );
+    assert_eq!(&signed[..original.len()], &original[..], "original bytes untouched");
     let checked = check_signatures(&signed);
     assert_eq!(checked.len(), 1);
     assert_eq!(checked[0].range[2] + checked[0].range[3], signed.len());
@@ -106,30 +89,10 @@ fn signature_covers_whole_file_except_contents() {
     assert_eq!(field.field.full_name, "Signature1");
     assert_eq!(field.field.dict.get_int(b"F"), Some(132));
     let sig = &field.signature.as_ref().unwrap().dict;
-    assert_eq!(
-        sig.get(b"Reason").unwrap().value.as_string().unwrap().bytes,
-        b"Certified conformity"
-    );
-    assert!(
-        sig.get(b"M")
-            .unwrap()
-            .value
-            .as_string()
-            .unwrap()
-            .bytes
-            .starts_with(b"D:20")
-    );
+    assert_eq!(sig.get(b"Reason").unwrap().value.as_string().unwrap().bytes, b"Certified conformity");
+    assert!(sig.get(b"M").unwrap().value.as_string().unwrap().bytes.starts_with(b"D:20"));
     let page = doc.pages(1).unwrap().remove(0);
-    assert_eq!(
-        page.dict
-            .get(b"Annots")
-            .unwrap()
-            .value
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(page.dict.get(b"Annots").unwrap().value.as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -144,19 +107,10 @@ fn second_signature_keeps_the_first_valid() {
     let doc = Document::parse(&twice).unwrap();
     assert_eq!(doc.revisions().len(), 3);
     let first_end = checked[0].range[2] + checked[0].range[3];
-    assert_eq!(
-        first_end,
-        doc.revisions()[1].end,
-        "first signature covers exactly its revision"
-    );
+    assert_eq!(first_end, doc.revisions()[1].end, "first signature covers exactly its revision");
     assert_eq!(first_end, once.len());
     assert_eq!(checked[1].range[2] + checked[1].range[3], twice.len());
-    let names: Vec<String> = doc
-        .signature_fields(2)
-        .unwrap()
-        .into_iter()
-        .map(|f| f.field.full_name)
-        .collect();
+    let names: Vec<String> = doc.signature_fields(2).unwrap().into_iter().map(|f| f.field.full_name).collect();
     assert_eq!(names, ["Signature1", "Signature2"]);
 }
 
@@ -173,10 +127,7 @@ fn ec_pss_and_sha384_variants() {
         let signed = sign_pdf(&sample(), &options).unwrap();
         let checked = check_signatures(&signed);
         let si = &checked[0].cms.signer_infos()[0];
-        assert_eq!(
-            DigestAlgorithm::from_oid(&si.digest_algorithm().oid).unwrap(),
-            digest
-        );
+        assert_eq!(DigestAlgorithm::from_oid(&si.digest_algorithm().oid).unwrap(), digest);
     }
 }
 
@@ -187,9 +138,7 @@ fn timestamped_signature_carries_a_token() {
     options.tsa = Some(tsa.as_ref());
     let signed = sign_pdf(&sample(), &options).unwrap();
     let checked = check_signatures(&signed);
-    let tokens = checked[0].cms.signer_infos()[0]
-        .signature_timestamp_tokens()
-        .unwrap();
+    let tokens = checked[0].cms.signer_infos()[0].signature_timestamp_tokens().unwrap();
     assert_eq!(tokens.len(), 1);
 }
 
@@ -199,10 +148,7 @@ fn ltv_adds_a_dss_update_after_the_signature() {
     let identity = p.signer(TestSigner::ValidRsa);
     let mut options = SignOptions::new(&identity.credentials);
     options.ltv = Some(DssData {
-        certs: vec![
-            p.ca.certificate.der().to_vec(),
-            p.root_certificate().der().to_vec(),
-        ],
+        certs: vec![p.ca.certificate.der().to_vec(), p.root_certificate().der().to_vec()],
         crls: vec![p.crl().der().to_vec()],
         ocsps: vec![identity.ocsp.der().to_vec()],
     });
@@ -210,20 +156,13 @@ fn ltv_adds_a_dss_update_after_the_signature() {
     let doc = Document::parse(&signed).unwrap();
     assert_eq!(doc.revisions().len(), 3);
     let checked = check_signatures(&signed);
-    assert_eq!(
-        checked[0].range[2] + checked[0].range[3],
-        doc.revisions()[1].end,
-        "signature covers its revision only"
-    );
+    assert_eq!(checked[0].range[2] + checked[0].range[3], doc.revisions()[1].end, "signature covers its revision only");
     let (_, catalog) = doc.catalog(2).unwrap();
     let dss = doc.resolve_dict(2, catalog.get(b"DSS")).unwrap().unwrap();
     let certs = doc.resolve_array(2, dss.get(b"Certs")).unwrap();
     assert_eq!(certs.len(), 2);
     let first = doc.resolve(&certs[0]).unwrap();
-    assert_eq!(
-        doc.stream_data(first.value.as_stream().unwrap()).unwrap(),
-        p.ca.certificate.der()
-    );
+    assert_eq!(doc.stream_data(first.value.as_stream().unwrap()).unwrap(), p.ca.certificate.der());
     assert_eq!(doc.resolve_array(2, dss.get(b"CRLs")).unwrap().len(), 1);
     assert_eq!(doc.resolve_array(2, dss.get(b"OCSPs")).unwrap().len(), 1);
 }
@@ -231,67 +170,34 @@ fn ltv_adds_a_dss_update_after_the_signature() {
 #[test]
 fn signs_documents_with_xref_streams() {
     let mut f = Fixture::new();
-    f.objstm(
-        5,
-        &[
-            (1, "<< /Type /Catalog /Pages 2 0 R >>"),
-            (2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-        ],
-    );
-    f.obj(
-        3,
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 4 0 R >>",
-    );
+    f.objstm(5, &[(1, "<< /Type /Catalog /Pages 2 0 R >>"), (2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")]);
+    f.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 4 0 R >>");
     f.obj(4, "[]");
     f.xref_stream(6, true, "");
-    let signed = sign_pdf(
-        &f.bytes,
-        &SignOptions::new(&pki().signer(TestSigner::ValidEcP256).credentials),
-    )
-    .unwrap();
+    let signed = sign_pdf(&f.bytes, &SignOptions::new(&pki().signer(TestSigner::ValidEcP256).credentials)).unwrap();
     let doc = Document::parse(&signed).unwrap();
-    assert_eq!(
-        doc.revisions()[1].kind,
-        XrefKind::Stream,
-        "update keeps the stream syntax"
-    );
+    assert_eq!(doc.revisions()[1].kind, XrefKind::Stream, "update keeps the stream syntax");
     let annots = doc.object(ecert_pdf::ObjId::new(4, 0)).unwrap().unwrap();
-    assert_eq!(
-        annots.object.value.as_array().unwrap().len(),
-        1,
-        "indirect /Annots array is extended in place"
-    );
+    assert_eq!(annots.object.value.as_array().unwrap().len(), 1, "indirect /Annots array is extended in place");
     assert_eq!(check_signatures(&signed).len(), 1);
 }
 
 #[test]
 fn refuses_encrypted_non_pdf_and_certified_documents() {
     let options = SignOptions::new(&pki().signer(TestSigner::ValidRsa).credentials);
-    assert!(matches!(
-        sign_pdf(b"not a pdf at all", &options),
-        Err(PdfError::NotPdf)
-    ));
+    assert!(matches!(sign_pdf(b"not a pdf at all", &options), Err(PdfError::NotPdf)));
 
     let mut f = Fixture::new();
     basic_objects(&mut f);
     f.obj(9, "<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 >>");
     f.xref_table("/Encrypt 9 0 R");
-    assert!(matches!(
-        sign_pdf(&f.bytes, &options),
-        Err(PdfError::Encrypted)
-    ));
+    assert!(matches!(sign_pdf(&f.bytes, &options), Err(PdfError::Encrypted)));
 
     let mut f = Fixture::new();
-    f.obj(
-        1,
-        "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 5 0 R >> >>",
-    );
+    f.obj(1, "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 5 0 R >> >>");
     f.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
     f.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>");
-    f.obj(
-        5,
-        "<< /Type /Sig /Reference [<< /TransformMethod /DocMDP /TransformParams << /P 1 >> >>] >>",
-    );
+    f.obj(5, "<< /Type /Sig /Reference [<< /TransformMethod /DocMDP /TransformParams << /P 1 >> >>] >>");
     f.xref_table("");
     let err = sign_pdf(&f.bytes, &options).unwrap_err();
     assert!(matches!(err, PdfError::DocMdpNoChanges));
@@ -309,36 +215,18 @@ fn too_small_reservation_is_enlarged_not_truncated() {
     options.reserved_signature_len = Some(64);
     let signed = sign_pdf(&sample(), &options).unwrap();
     let checked = check_signatures(&signed);
-    assert_eq!(
-        checked[0].cms.signer_infos()[0]
-            .signature_timestamp_tokens()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(checked[0].cms.signer_infos()[0].signature_timestamp_tokens().unwrap().len(), 1);
     let gap = checked[0].range[2] - checked[0].range[1];
-    assert!(
-        gap > 2 * 64 + 2,
-        "the placeholder grew beyond the reservation"
-    );
+    assert!(gap > 2 * 64 + 2, "the placeholder grew beyond the reservation");
 }
 
 #[test]
 fn refuses_taken_field_names_and_oversized_signatures() {
-    let once = sign_pdf(
-        &sample(),
-        &SignOptions::new(&pki().signer(TestSigner::ValidRsa).credentials),
-    )
-    .unwrap();
+    let once = sign_pdf(&sample(), &SignOptions::new(&pki().signer(TestSigner::ValidRsa).credentials)).unwrap();
     let mut options = SignOptions::new(&pki().signer(TestSigner::ValidRsa).credentials);
     options.field_name = Some("Signature1".into());
-    assert!(
-        matches!(sign_pdf(&once, &options), Err(PdfError::FieldExists(name)) if name == "Signature1")
-    );
+    assert!(matches!(sign_pdf(&once, &options), Err(PdfError::FieldExists(name)) if name == "Signature1"));
     let mut options = SignOptions::new(&pki().signer(TestSigner::ValidRsa).credentials);
     options.max_signature_len = 100;
-    assert!(matches!(
-        sign_pdf(&once, &options),
-        Err(PdfError::SignatureTooLarge { limit: 100, .. })
-    ));
+    assert!(matches!(sign_pdf(&once, &options), Err(PdfError::SignatureTooLarge { limit: 100, .. })));
 }

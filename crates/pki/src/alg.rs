@@ -58,10 +58,9 @@ impl DigestAlgorithm {
     /// OID there (e.g. `sha256WithRSAEncryption`); its hash is taken, as other validators do.
     pub fn from_cms_identifier(id: &AlgorithmIdentifierOwned) -> Result<Self> {
         match SignatureAlgorithm::from_algorithm_identifier(id) {
-            Ok(sig) if sig.digest().is_some() => sig.digest().ok_or(Error::UnsupportedAlgorithm {
-                oid: id.oid,
-                reason: "signature algorithm without a digest",
-            }),
+            Ok(sig) if sig.digest().is_some() => sig
+                .digest()
+                .ok_or(Error::UnsupportedAlgorithm { oid: id.oid, reason: "signature algorithm without a digest" }),
             _ => Self::from_algorithm_identifier(id),
         }
     }
@@ -275,7 +274,9 @@ impl SignatureAlgorithm {
                 };
                 AlgorithmIdentifierOwned {
                     oid: rfc5912::ID_RSASSA_PSS,
-                    parameters: Some(der::Any::encode_from(&params).map_err(|e| Error::malformed("RSA-PSS parameters", e))?),
+                    parameters: Some(
+                        der::Any::encode_from(&params).map_err(|e| Error::malformed("RSA-PSS parameters", e))?,
+                    ),
                 }
             }
             Self::Ecdsa(d) => AlgorithmIdentifierOwned {
@@ -371,7 +372,9 @@ fn key_kind(oid: &ObjectIdentifier, params: Option<&AnyRef<'_>>, key: &BitString
             match curve {
                 rfc5912::SECP_256_R_1 => Ok(KeyKind::EcP256),
                 rfc5912::SECP_384_R_1 => Ok(KeyKind::EcP384),
-                other => Err(Error::UnsupportedAlgorithm { oid: other, reason: "only EC P-256 and P-384 are supported" }),
+                other => {
+                    Err(Error::UnsupportedAlgorithm { oid: other, reason: "only EC P-256 and P-384 are supported" })
+                }
             }
         }
         rfc8410::ID_ED_25519 => Ok(KeyKind::Ed25519),
@@ -382,7 +385,8 @@ fn key_kind(oid: &ObjectIdentifier, params: Option<&AnyRef<'_>>, key: &BitString
 fn decode_rsa_public_key(bytes: &[u8]) -> Result<(UintRef<'_>, UintRef<'_>)> {
     let malformed = |e: der::Error| Error::malformed("RSAPublicKey", e);
     let mut reader = der::SliceReader::new(bytes).map_err(malformed)?;
-    let pair = der::Reader::sequence(&mut reader, |r| Ok((UintRef::decode(r)?, UintRef::decode(r)?))).map_err(malformed)?;
+    let pair =
+        der::Reader::sequence(&mut reader, |r| Ok((UintRef::decode(r)?, UintRef::decode(r)?))).map_err(malformed)?;
     der::Reader::finish(reader, pair).map_err(malformed)
 }
 
@@ -390,7 +394,12 @@ fn decode_rsa_public_key(bytes: &[u8]) -> Result<(UintRef<'_>, UintRef<'_>)> {
 ///
 /// RSA keys below 2048 bits are refused (aws-lc-rs' modern parameter sets), as are key/algorithm
 /// mismatches (an EC key cannot verify an RSA signature).
-pub fn verify_signature(spki_der: &[u8], alg: &SignatureAlgorithm, message: &[u8], signature_bytes: &[u8]) -> Result<()> {
+pub fn verify_signature(
+    spki_der: &[u8],
+    alg: &SignatureAlgorithm,
+    message: &[u8],
+    signature_bytes: &[u8],
+) -> Result<()> {
     let key = parse_spki(spki_der)?;
     check_signature(verification_params(key.kind, *alg)?, key.key_bits, message, signature_bytes)
 }
@@ -428,7 +437,10 @@ fn check_signature(
         .map_err(|_| Error::BadSignature("the signature does not match the data and public key"))
 }
 
-fn verification_params(kind: KeyKind, alg: SignatureAlgorithm) -> Result<&'static dyn signature::VerificationAlgorithm> {
+fn verification_params(
+    kind: KeyKind,
+    alg: SignatureAlgorithm,
+) -> Result<&'static dyn signature::VerificationAlgorithm> {
     use DigestAlgorithm::*;
     use SignatureAlgorithm::*;
     if let KeyKind::Rsa { bits } = kind
@@ -500,8 +512,16 @@ mod tests {
             oid: rfc5912::ID_RSASSA_PSS,
             parameters: Some(der::Any::encode_from(&params).unwrap()),
         };
-        let good = RsaPssParams { hash: Some(hash.clone()), mask_gen: Some(mgf_with(&hash)), salt_len: Some(32), trailer: None };
-        assert_eq!(SignatureAlgorithm::from_algorithm_identifier(&build(good.clone())).unwrap(), SignatureAlgorithm::RsaPss(d));
+        let good = RsaPssParams {
+            hash: Some(hash.clone()),
+            mask_gen: Some(mgf_with(&hash)),
+            salt_len: Some(32),
+            trailer: None,
+        };
+        assert_eq!(
+            SignatureAlgorithm::from_algorithm_identifier(&build(good.clone())).unwrap(),
+            SignatureAlgorithm::RsaPss(d)
+        );
 
         let salt = RsaPssParams { salt_len: Some(20), ..good.clone() };
         let sha384 = DigestAlgorithm::Sha384.algorithm_identifier();
@@ -522,7 +542,10 @@ mod tests {
     fn sha1_and_unknown_signature_algorithms_are_refused() {
         for oid in [rfc5912::SHA_1_WITH_RSA_ENCRYPTION, ECDSA_WITH_SHA1, rfc5912::ID_SHA_256] {
             let id = AlgorithmIdentifierOwned { oid, parameters: None };
-            assert!(matches!(SignatureAlgorithm::from_algorithm_identifier(&id), Err(Error::UnsupportedAlgorithm { .. })));
+            assert!(matches!(
+                SignatureAlgorithm::from_algorithm_identifier(&id),
+                Err(Error::UnsupportedAlgorithm { .. })
+            ));
         }
     }
 
@@ -531,7 +554,10 @@ mod tests {
         let rsa = AlgorithmIdentifierOwned { oid: rfc5912::RSA_ENCRYPTION, parameters: Some(der::Any::null()) };
         let ec = AlgorithmIdentifierOwned { oid: rfc5912::ID_EC_PUBLIC_KEY, parameters: None };
         let d = DigestAlgorithm::Sha384.algorithm_identifier();
-        assert_eq!(SignatureAlgorithm::from_cms(&d, &rsa).unwrap(), SignatureAlgorithm::RsaPkcs1v15(DigestAlgorithm::Sha384));
+        assert_eq!(
+            SignatureAlgorithm::from_cms(&d, &rsa).unwrap(),
+            SignatureAlgorithm::RsaPkcs1v15(DigestAlgorithm::Sha384)
+        );
         assert_eq!(SignatureAlgorithm::from_cms(&d, &ec).unwrap(), SignatureAlgorithm::Ecdsa(DigestAlgorithm::Sha384));
     }
 

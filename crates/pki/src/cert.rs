@@ -87,8 +87,15 @@ impl KeyUsage {
         use pkix::KeyUsages::*;
         let mut flags = pkix::KeyUsage(Default::default());
         let all = [
-            DigitalSignature, NonRepudiation, KeyEncipherment, DataEncipherment, KeyAgreement, KeyCertSign, CRLSign,
-            EncipherOnly, DecipherOnly,
+            DigitalSignature,
+            NonRepudiation,
+            KeyEncipherment,
+            DataEncipherment,
+            KeyAgreement,
+            KeyCertSign,
+            CRLSign,
+            EncipherOnly,
+            DecipherOnly,
         ];
         for (i, flag) in all.into_iter().enumerate() {
             if self.0 & (1 << i) != 0 {
@@ -505,8 +512,9 @@ pub fn check_registrable(cert: &Certificate, now: OffsetDateTime) -> Result<Cert
         Ok(kind) => kind,
         Err(e) => return Err(CertRejection::UnsupportedKey { reason: e.to_string() }),
     };
-    let signature_algorithm =
-        cert.signature_algorithm().map_err(|e| CertRejection::UnsupportedSignatureAlgorithm { reason: e.to_string() })?;
+    let signature_algorithm = cert
+        .signature_algorithm()
+        .map_err(|e| CertRejection::UnsupportedSignatureAlgorithm { reason: e.to_string() })?;
 
     let usage = cert.key_usage().ok_or(CertRejection::MissingKeyUsage)?;
     let present = || usage.names().join(", ");

@@ -45,7 +45,12 @@ pub struct CrlBuilder<'a> {
 }
 
 impl<'a> CrlBuilder<'a> {
-    pub fn new(issuer: &'a SignerCredentials, this_update: OffsetDateTime, next_update: OffsetDateTime, number: u64) -> Self {
+    pub fn new(
+        issuer: &'a SignerCredentials,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+        number: u64,
+    ) -> Self {
         CrlBuilder { issuer, this_update, next_update, number, entries: Vec::new(), digest: DigestAlgorithm::Sha256 }
     }
 
@@ -91,7 +96,8 @@ impl<'a> CrlBuilder<'a> {
             Extension {
                 extn_id: rfc5280::ID_CE_CRL_NUMBER,
                 critical: false,
-                extn_value: OctetString::new(number.to_der().map_err(enc_err("CRL number"))?).map_err(enc_err("CRL number"))?,
+                extn_value: OctetString::new(number.to_der().map_err(enc_err("CRL number"))?)
+                    .map_err(enc_err("CRL number"))?,
             },
             Extension {
                 extn_id: rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
@@ -140,7 +146,8 @@ impl Crl {
         for ext in inner.tbs_cert_list.crl_extensions.iter().flatten() {
             match ext.extn_id {
                 rfc5280::ID_CE_CRL_NUMBER => {
-                    let n = CrlNumber::from_der(ext.extn_value.as_bytes()).map_err(|e| Error::malformed("CRL number", e))?;
+                    let n = CrlNumber::from_der(ext.extn_value.as_bytes())
+                        .map_err(|e| Error::malformed("CRL number", e))?;
                     number = Some(n.0.as_bytes().to_vec());
                 }
                 rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER => {}
@@ -161,7 +168,8 @@ impl Crl {
                 match ext.extn_id {
                     rfc5280::ID_CE_CRL_REASONS => {
                         reason = Some(
-                            CrlReason::from_der(ext.extn_value.as_bytes()).map_err(|e| Error::malformed("CRL reason", e))?,
+                            CrlReason::from_der(ext.extn_value.as_bytes())
+                                .map_err(|e| Error::malformed("CRL reason", e))?,
                         );
                     }
                     oid if ext.critical => {

@@ -51,7 +51,11 @@ impl SigningKey {
                     2048 => KeySize::Rsa2048,
                     3072 => KeySize::Rsa3072,
                     4096 => KeySize::Rsa4096,
-                    _ => return Err(Error::UnsupportedKey(format!("cannot generate RSA-{bits}; use 2048, 3072 or 4096"))),
+                    _ => {
+                        return Err(Error::UnsupportedKey(format!(
+                            "cannot generate RSA-{bits}; use 2048, 3072 or 4096"
+                        )));
+                    }
                 };
                 KeyPair::Rsa(RsaKeyPair::generate(size).map_err(|_| Error::Crypto("RSA key generation"))?)
             }
@@ -98,7 +102,9 @@ impl SigningKey {
                 let kind = match curve {
                     rfc5912::SECP_256_R_1 => KeyKind::EcP256,
                     rfc5912::SECP_384_R_1 => KeyKind::EcP384,
-                    other => return Err(Error::UnsupportedKey(format!("EC curve {other}; P-256 and P-384 are supported"))),
+                    other => {
+                        return Err(Error::UnsupportedKey(format!("EC curve {other}; P-256 and P-384 are supported")));
+                    }
                 };
                 KeyPair::Ec(EcdsaKeyPair::from_pkcs8(native_ecdsa_alg(kind), der_bytes).map_err(rejected)?)
             }
@@ -163,7 +169,9 @@ impl SigningKey {
             .into_iter()
             .find_map(|kind| EcdsaKeyPair::from_private_key_der(native_ecdsa_alg(kind), der_bytes).ok())
             .map(|k| Self::from_pair(KeyPair::Ec(k)))
-            .unwrap_or_else(|| Err(Error::UnsupportedKey("EC private key is not on P-256 or P-384, or malformed".into())))
+            .unwrap_or_else(|| {
+                Err(Error::UnsupportedKey("EC private key is not on P-256 or P-384, or malformed".into()))
+            })
     }
 
     /// Any supported key file: PEM or DER, plain or encrypted PKCS#8.
@@ -194,11 +202,7 @@ impl SigningKey {
     pub fn check_matches(&self, cert: &Certificate) -> Result<()> {
         let ours = alg::parse_spki(&self.spki_der)?;
         let theirs = alg::parse_spki(cert.spki_der()).map_err(|_| Error::KeyCertMismatch)?;
-        if ours.kind == theirs.kind && ours.key_bits == theirs.key_bits {
-            Ok(())
-        } else {
-            Err(Error::KeyCertMismatch)
-        }
+        if ours.kind == theirs.kind && ours.key_bits == theirs.key_bits { Ok(()) } else { Err(Error::KeyCertMismatch) }
     }
 
     /// The signature scheme this key uses with `digest` (PSS only for RSA). Ed25519 hashes
@@ -356,9 +360,9 @@ impl SignerCredentials {
         use p12_keystore::error::Error as P12Error;
         let store = p12_keystore::KeyStore::from_pkcs12(bytes, passphrase, p12_keystore::Pkcs12ImportPolicy::Relaxed)
             .map_err(|e| match e {
-                P12Error::MacError(_) | P12Error::UnpadError => Error::WrongPassphrase,
-                other => Error::Pkcs12(other.to_string()),
-            })?;
+            P12Error::MacError(_) | P12Error::UnpadError => Error::WrongPassphrase,
+            other => Error::Pkcs12(other.to_string()),
+        })?;
         let (_, chain) = store.private_key_chain().ok_or_else(|| Error::Pkcs12("no private key in the file".into()))?;
         let key = SigningKey::from_pkcs8_der(chain.key().as_der())?;
         let certs = chain.certs().iter().map(|c| Certificate::from_der(c.as_der())).collect::<Result<Vec<_>>>()?;

@@ -102,7 +102,12 @@ impl<'a> OcspResponseBuilder<'a> {
         this_update: OffsetDateTime,
         next_update: Option<OffsetDateTime>,
     ) -> Self {
-        self.entries.push(Entry { serial: trim_serial(cert.serial_bytes()).to_vec(), status, this_update, next_update });
+        self.entries.push(Entry {
+            serial: trim_serial(cert.serial_bytes()).to_vec(),
+            status,
+            this_update,
+            next_update,
+        });
         self
     }
 
@@ -122,9 +127,14 @@ impl<'a> OcspResponseBuilder<'a> {
             };
             responses.push(x509_ocsp::SingleResponse {
                 cert_id: CertId {
-                    hash_algorithm: AlgorithmIdentifierOwned { oid: self.cert_id_hash.oid(), parameters: Some(der::Any::null()) },
-                    issuer_name_hash: OctetString::new(self.cert_id_hash.hash(self.issuer.subject_der())).map_err(enc("CertID"))?,
-                    issuer_key_hash: OctetString::new(self.cert_id_hash.hash(issuer_key.key_bits)).map_err(enc("CertID"))?,
+                    hash_algorithm: AlgorithmIdentifierOwned {
+                        oid: self.cert_id_hash.oid(),
+                        parameters: Some(der::Any::null()),
+                    },
+                    issuer_name_hash: OctetString::new(self.cert_id_hash.hash(self.issuer.subject_der()))
+                        .map_err(enc("CertID"))?,
+                    issuer_key_hash: OctetString::new(self.cert_id_hash.hash(issuer_key.key_bits))
+                        .map_err(enc("CertID"))?,
                     serial_number: SerialNumber::new(&e.serial).map_err(enc("serial number"))?,
                 },
                 cert_status,
@@ -227,7 +237,11 @@ impl OcspResponse {
     /// it is reported with status Successful.
     pub fn from_basic_der(der_bytes: &[u8]) -> Result<Self> {
         encoding::check_len("OCSP response", der_bytes.len(), MAX_DER_LEN)?;
-        Ok(OcspResponse { der: der_bytes.to_vec(), status: ResponseStatus::Successful, basic: Some(Self::parse_basic(der_bytes)?) })
+        Ok(OcspResponse {
+            der: der_bytes.to_vec(),
+            status: ResponseStatus::Successful,
+            basic: Some(Self::parse_basic(der_bytes)?),
+        })
     }
 
     fn parse_basic(der_bytes: &[u8]) -> Result<Basic> {
@@ -291,9 +305,7 @@ impl OcspResponse {
     }
 
     fn basic(&self) -> Result<&Basic> {
-        self.basic
-            .as_ref()
-            .ok_or_else(|| Error::Revocation(format!("OCSP response status is {:?}", self.status)))
+        self.basic.as_ref().ok_or_else(|| Error::Revocation(format!("OCSP response status is {:?}", self.status)))
     }
 
     pub fn produced_at(&self) -> Result<OffsetDateTime> {
@@ -321,11 +333,10 @@ impl OcspResponse {
         let responder = if responder_id_matches(&basic.responder_id, issuer) {
             issuer.clone()
         } else {
-            let delegated = basic
-                .certs
-                .iter()
-                .find(|c| responder_id_matches(&basic.responder_id, c))
-                .ok_or_else(|| Error::Revocation("OCSP responder is neither the issuer nor a certificate in the response".into()))?;
+            let delegated =
+                basic.certs.iter().find(|c| responder_id_matches(&basic.responder_id, c)).ok_or_else(|| {
+                    Error::Revocation("OCSP responder is neither the issuer nor a certificate in the response".into())
+                })?;
             delegated
                 .verify_issued_by(issuer)
                 .map_err(|e| Error::Revocation(format!("delegated OCSP responder not issued by the CA: {e}")))?;

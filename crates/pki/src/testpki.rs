@@ -228,7 +228,10 @@ impl TestPki {
     /// One PKI per process, generated on first use (RSA key generation is the slow part of tests).
     pub fn shared() -> Result<&'static TestPki> {
         static SHARED: OnceLock<std::result::Result<TestPki, String>> = OnceLock::new();
-        SHARED.get_or_init(|| TestPki::generate().map_err(|e| e.to_string())).as_ref().map_err(|e| Error::TestPki(e.clone()))
+        SHARED
+            .get_or_init(|| TestPki::generate().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::TestPki(e.clone()))
     }
 
     pub fn signer(&self, which: TestSigner) -> &TestIdentity {
@@ -279,13 +282,29 @@ impl TestPki {
         put("root-ca.crl.pem", self.root_crl.to_pem().as_bytes(), "CRL of the root CA (empty)")?;
         put("tsa.pem", self.tsa.certificate.to_pem().as_bytes(), "TSA certificate (critical EKU timeStamping)")?;
         put("tsa.key.pem", key_pem(&self.tsa)?.as_bytes(), "TSA private key (PKCS#8)")?;
-        put("ocsp-responder.pem", self.ocsp_responder.certificate.to_pem().as_bytes(), "delegated OCSP responder certificate")?;
-        put("ocsp-responder.key.pem", key_pem(&self.ocsp_responder)?.as_bytes(), "OCSP responder private key (PKCS#8)")?;
+        put(
+            "ocsp-responder.pem",
+            self.ocsp_responder.certificate.to_pem().as_bytes(),
+            "delegated OCSP responder certificate",
+        )?;
+        put(
+            "ocsp-responder.key.pem",
+            key_pem(&self.ocsp_responder)?.as_bytes(),
+            "OCSP responder private key (PKCS#8)",
+        )?;
         for (signer, id) in &self.signers {
             let stem = signer.stem();
             let what = signer.description();
-            put(&format!("{stem}.pem"), id.credentials.certificate.to_pem().as_bytes(), &format!("certificate: {what}"))?;
-            put(&format!("{stem}.key.pem"), key_pem(&id.credentials)?.as_bytes(), &format!("private key (PKCS#8): {what}"))?;
+            put(
+                &format!("{stem}.pem"),
+                id.credentials.certificate.to_pem().as_bytes(),
+                &format!("certificate: {what}"),
+            )?;
+            put(
+                &format!("{stem}.key.pem"),
+                key_pem(&id.credentials)?.as_bytes(),
+                &format!("private key (PKCS#8): {what}"),
+            )?;
             put(&format!("{stem}.ocsp.der"), id.ocsp.der(), &format!("OCSP response (DER): {what}"))?;
         }
         let valid = &self.signer(TestSigner::ValidRsa).credentials;

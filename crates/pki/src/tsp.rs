@@ -48,7 +48,11 @@ pub struct TimeStampRequest {
 impl TimeStampRequest {
     pub fn new(digest: DigestAlgorithm, imprint: &[u8]) -> Result<Self> {
         if imprint.len() != digest.output_len() {
-            return Err(Error::AlgorithmMismatch(format!("imprint has {} bytes, {digest} has {}", imprint.len(), digest.output_len())));
+            return Err(Error::AlgorithmMismatch(format!(
+                "imprint has {} bytes, {digest} has {}",
+                imprint.len(),
+                digest.output_len()
+            )));
         }
         let mut nonce = encoding::random_bytes::<8>()?.to_vec();
         nonce[0] = (nonce[0] & 0x7f) | 0x01; // positive, no leading zero byte
@@ -103,9 +107,14 @@ pub fn parse_response(resp_der: &[u8], request: &TimeStampRequest) -> Result<Vec
             .status
             .fail_info
             .as_ref()
-            .map(|b| b.bits().enumerate().filter(|(_, set)| *set).map(|(i, _)| i.to_string()).collect::<Vec<_>>().join(","))
+            .map(|b| {
+                b.bits().enumerate().filter(|(_, set)| *set).map(|(i, _)| i.to_string()).collect::<Vec<_>>().join(",")
+            })
             .unwrap_or_default();
-        return Err(Error::Timestamp(format!("TSA refused the request: status {}, failInfo [{bits}] {text}", resp.status.status)));
+        return Err(Error::Timestamp(format!(
+            "TSA refused the request: status {}, failInfo [{bits}] {text}",
+            resp.status.status
+        )));
     }
     let token = resp.token.ok_or_else(|| Error::Timestamp("granted response without a token".into()))?;
     let token_der = token.to_der().map_err(|e| Error::malformed("timestamp token", e))?;
@@ -143,8 +152,9 @@ impl TimeStampToken {
         if signed_data.content_type() != ID_CT_TST_INFO {
             return Err(Error::Timestamp(format!("eContentType {} is not id-ct-TSTInfo", signed_data.content_type())));
         }
-        let econtent =
-            signed_data.encapsulated_content().ok_or_else(|| Error::Timestamp("token has no TSTInfo content".into()))?;
+        let econtent = signed_data
+            .encapsulated_content()
+            .ok_or_else(|| Error::Timestamp("token has no TSTInfo content".into()))?;
         let tst = TstInfoAsn1::from_der(econtent).map_err(|e| Error::malformed("TSTInfo", e))?;
         let tsa_name = match &tst.tsa {
             Some(x509_cert::ext::pkix::name::GeneralName::DirectoryName(n)) => Some(n.to_string()),
@@ -191,9 +201,9 @@ impl TimeStampToken {
             return Err(Error::Timestamp("token must have exactly one SignerInfo".into()));
         };
         let pool: Vec<Certificate> = self.signed_data.certificates().iter().chain(extra_certs).cloned().collect();
-        let cert = si
-            .find_signer_certificate(&pool)
-            .ok_or_else(|| Error::Timestamp("TSA certificate not found in the token or the supplied certificates".into()))?;
+        let cert = si.find_signer_certificate(&pool).ok_or_else(|| {
+            Error::Timestamp("TSA certificate not found in the token or the supplied certificates".into())
+        })?;
         if cert.extended_key_usage() != Some(&[rfc5280::ID_KP_TIME_STAMPING][..]) || !cert.is_eku_critical() {
             return Err(Error::Timestamp("TSA certificate lacks a critical EKU with only id-kp-timeStamping".into()));
         }
@@ -204,7 +214,9 @@ impl TimeStampToken {
         si.check_content(econtent)?;
         let ess = match si.signing_certificate_v2()? {
             Some(ids) => ids,
-            None => si.signing_certificate_v1()?.ok_or_else(|| Error::Timestamp("no ESS signing-certificate attribute".into()))?,
+            None => si
+                .signing_certificate_v1()?
+                .ok_or_else(|| Error::Timestamp("no ESS signing-certificate attribute".into()))?,
         };
         if !ess.first().is_some_and(|id| id.matches(cert)) {
             return Err(Error::Timestamp("ESS signing-certificate does not name the TSA certificate".into()));
@@ -232,7 +244,11 @@ pub struct HttpTsaClient {
 
 impl HttpTsaClient {
     pub fn new(url: &str) -> Self {
-        HttpTsaClient { url: url.to_string(), timeout: DEFAULT_TSA_TIMEOUT, max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
+        HttpTsaClient {
+            url: url.to_string(),
+            timeout: DEFAULT_TSA_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
@@ -270,10 +286,7 @@ impl TsaClient for HttpTsaClient {
         }
         let mut body = Vec::new();
         // Read one byte past the limit to tell "exactly at the limit" from "above it".
-        response
-            .take(self.max_response_bytes as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| self.unavailable(e))?;
+        response.take(self.max_response_bytes as u64 + 1).read_to_end(&mut body).map_err(|e| self.unavailable(e))?;
         if body.len() > self.max_response_bytes {
             return Err(Error::TooLarge { what: "TSA response", len: body.len(), limit: self.max_response_bytes });
         }
@@ -314,7 +327,8 @@ impl TestTsa {
 
     fn grant(&self, request_der: &[u8]) -> std::result::Result<Vec<u8>, usize> {
         let req = TimeStampReq::from_der(request_der).map_err(|_| FAIL_BAD_DATA_FORMAT)?;
-        let digest = DigestAlgorithm::from_algorithm_identifier(&req.message_imprint.hash_algorithm).map_err(|_| FAIL_BAD_ALG)?;
+        let digest = DigestAlgorithm::from_algorithm_identifier(&req.message_imprint.hash_algorithm)
+            .map_err(|_| FAIL_BAD_ALG)?;
         if req.message_imprint.hashed_message.as_bytes().len() != digest.output_len() {
             return Err(FAIL_BAD_DATA_FORMAT);
         }

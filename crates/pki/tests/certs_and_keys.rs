@@ -156,7 +156,10 @@ fn version_1_is_rejected() {
 #[test]
 fn unknown_critical_extension_is_rejected() {
     let (_, b) = ec_builder("CN=Critical");
-    let b = b.key_usage(KeyUsage::DIGITAL_SIGNATURE).extension(ObjectIdentifier::new_unwrap("1.2.3.4.5"), true, &[5, 0]).unwrap();
+    let b = b
+        .key_usage(KeyUsage::DIGITAL_SIGNATURE)
+        .extension(ObjectIdentifier::new_unwrap("1.2.3.4.5"), true, &[5, 0])
+        .unwrap();
     let e = check_registrable(&issue(b), now()).unwrap_err();
     assert_eq!(e, CertRejection::UnsupportedCriticalExtension { oid: "1.2.3.4.5".into() });
 }
@@ -286,11 +289,13 @@ fn encrypted_pkcs8_needs_the_right_passphrase() {
 #[test]
 fn bad_key_files_are_specific_errors() {
     assert!(matches!(SigningKey::load(b"not a key", None), Err(Error::Malformed { .. })));
-    assert!(matches!(SigningKey::load(b"-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n", None), Err(Error::PemNotFound { .. })));
+    assert!(matches!(
+        SigningKey::load(b"-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n", None),
+        Err(Error::PemNotFound { .. })
+    ));
     // A PKCS#8 wrapper around an unknown algorithm (1.2.3.4).
-    let unknown = [
-        0x30, 0x12, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x06, 0x04, 0x04, 1, 2, 3, 4,
-    ];
+    let unknown =
+        [0x30, 0x12, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x06, 0x04, 0x04, 1, 2, 3, 4];
     assert!(matches!(SigningKey::from_pkcs8_der(&unknown), Err(Error::UnsupportedKey(_))));
     assert!(SigningKey::generate(KeyKind::Rsa { bits: 1024 }).is_err());
 }

@@ -235,7 +235,9 @@ fn ocsp_responses_verify_and_report_status() {
         let status = resp.find_status(cert(which), &p.ca.certificate).unwrap();
         assert!(status.is_fresh_at(p.now));
         match which {
-            TestSigner::Revoked => assert!(matches!(status.status, CertStatus::Revoked { reason: Some(CrlReason::KeyCompromise), .. })),
+            TestSigner::Revoked => {
+                assert!(matches!(status.status, CertStatus::Revoked { reason: Some(CrlReason::KeyCompromise), .. }))
+            }
             _ => assert_eq!(status.status, CertStatus::Good),
         }
         // Not about another certificate.
@@ -265,7 +267,9 @@ fn ca_signed_ocsp_and_unauthorised_responders() {
     assert!(e.to_string().contains("OCSPSigning"), "{e}");
     // The delegated responder is not trusted for another CA.
     assert!(p.signer(TestSigner::ValidRsa).ocsp.verify_signature(&p.root.certificate).is_err());
-    assert!(OcspResponse::from_der(b"\x30\x03\x0a\x01\x01").unwrap().response_status() == ResponseStatus::MalformedRequest);
+    assert!(
+        OcspResponse::from_der(b"\x30\x03\x0a\x01\x01").unwrap().response_status() == ResponseStatus::MalformedRequest
+    );
     assert!(OcspResponse::from_der(b"\x30\x03\x0a\x01\x01").unwrap().verify_signature(&p.ca.certificate).is_err());
     assert!(OcspResponse::from_der(b"garbage").is_err());
 }
@@ -292,10 +296,7 @@ fn write_pem_dir_writes_a_loadable_pki() {
     let certs = std::fs::read(dir.path().join("signer-revoked.pem")).unwrap();
     ecert_pki::SignerCredentials::from_key_and_certs(&key, &certs, None).unwrap();
     let ocsp = std::fs::read(dir.path().join("signer-revoked.ocsp.der")).unwrap();
-    assert!(matches!(
-        OcspResponse::from_der(&ocsp).unwrap().responses()[0].status,
-        CertStatus::Revoked { .. }
-    ));
+    assert!(matches!(OcspResponse::from_der(&ocsp).unwrap().responses()[0].status, CertStatus::Revoked { .. }));
 }
 
 #[test]

@@ -45,7 +45,23 @@ fn openssl_verifies_our_cms_signatures() {
         std::fs::write(dir.path().join("sig.der"), &der).unwrap();
         let (ok, text) = openssl(
             dir.path(),
-            &["cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der", "-content", "content.bin", "-CAfile", "root-ca.pem", "-purpose", "any", "-out", "/dev/null"],
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "sig.der",
+                "-content",
+                "content.bin",
+                "-CAfile",
+                "root-ca.pem",
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ],
         );
         assert!(ok && text.contains("Verification successful"), "{which:?} {digest} pss={use_pss}: {text}");
 
@@ -53,7 +69,23 @@ fn openssl_verifies_our_cms_signatures() {
         std::fs::write(dir.path().join("other.bin"), b"tampered").unwrap();
         let (ok, _) = openssl(
             dir.path(),
-            &["cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der", "-content", "other.bin", "-CAfile", "root-ca.pem", "-purpose", "any", "-out", "/dev/null"],
+            &[
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "sig.der",
+                "-content",
+                "other.bin",
+                "-CAfile",
+                "root-ca.pem",
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ],
         );
         assert!(!ok, "openssl accepted a signature over tampered content");
     }
@@ -65,7 +97,8 @@ fn openssl_verifies_our_cms_signatures() {
         .build(&pki().ca)
         .unwrap();
     let ed = SignerCredentials::new(ed_key, ed_cert, vec![pki().ca.certificate.clone()]).unwrap();
-    let der = cms::sign_detached(&ed, &content, &CmsSignOptions { digest: DigestAlgorithm::Sha512, use_pss: false }).unwrap();
+    let der =
+        cms::sign_detached(&ed, &content, &CmsSignOptions { digest: DigestAlgorithm::Sha512, use_pss: false }).unwrap();
     // OpenSSL 3.0's CMS code cannot handle Ed25519 (it passes a digest to EdDSA and fails even
     // on its own signatures), so the Ed25519 signature over the signed attributes is checked
     // with `pkeyutl -rawin` instead.
@@ -78,7 +111,18 @@ fn openssl_verifies_our_cms_signatures() {
     assert!(ok, "{text}");
     let (ok, text) = openssl(
         dir.path(),
-        &["pkeyutl", "-verify", "-pubin", "-inkey", "ed-pub.pem", "-rawin", "-in", "ed-attrs.der", "-sigfile", "ed-sig.bin"],
+        &[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "ed-pub.pem",
+            "-rawin",
+            "-in",
+            "ed-attrs.der",
+            "-sigfile",
+            "ed-sig.bin",
+        ],
     );
     assert!(ok && text.contains("Signature Verified Successfully"), "Ed25519: {text}");
 
@@ -88,7 +132,23 @@ fn openssl_verifies_our_cms_signatures() {
     std::fs::write(dir.path().join("sig-t.der"), &stamped).unwrap();
     let (ok, text) = openssl(
         dir.path(),
-        &["cms", "-verify", "-binary", "-inform", "DER", "-in", "sig-t.der", "-content", "content.bin", "-CAfile", "root-ca.pem", "-purpose", "any", "-out", "/dev/null"],
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "sig-t.der",
+            "-content",
+            "content.bin",
+            "-CAfile",
+            "root-ca.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
     );
     assert!(ok, "{text}");
     let (ok, text) = openssl(dir.path(), &["cms", "-cmsout", "-print", "-inform", "DER", "-in", "sig-t.der"]);
@@ -98,7 +158,8 @@ fn openssl_verifies_our_cms_signatures() {
 #[test]
 fn openssl_verifies_our_crls() {
     let dir = setup();
-    let (ok, text) = openssl(dir.path(), &["crl", "-in", "issuing-ca.crl.pem", "-CAfile", "chain.pem", "-noout", "-text"]);
+    let (ok, text) =
+        openssl(dir.path(), &["crl", "-in", "issuing-ca.crl.pem", "-CAfile", "chain.pem", "-noout", "-text"]);
     assert!(ok && text.contains("verify OK"), "{text}");
     let serial = pki().signer(TestSigner::Revoked).credentials.certificate.serial_hex().to_uppercase();
     assert!(text.contains(&format!("Serial Number: {serial}")) && text.contains("Key Compromise"), "{text}");
@@ -115,7 +176,20 @@ fn openssl_verifies_our_ocsp_responses() {
         let cert = format!("{stem}.pem");
         let (ok, text) = openssl(
             dir.path(),
-            &["ocsp", "-respin", &resp, "-issuer", "issuing-ca.pem", "-cert", &cert, "-CAfile", "root-ca.pem", "-verify_other", "issuing-ca.pem", "-no_nonce"],
+            &[
+                "ocsp",
+                "-respin",
+                &resp,
+                "-issuer",
+                "issuing-ca.pem",
+                "-cert",
+                &cert,
+                "-CAfile",
+                "root-ca.pem",
+                "-verify_other",
+                "issuing-ca.pem",
+                "-no_nonce",
+            ],
         );
         assert!(ok && text.contains("Response verify OK"), "{text}");
         assert!(text.contains(&format!("{cert}: {expected}")), "{text}");
@@ -137,12 +211,34 @@ fn openssl_accepts_our_timestamp_replies() {
     assert!(ok && text.contains("Certificate required: yes"), "{text}");
     let (ok, text) = openssl(
         dir.path(),
-        &["ts", "-verify", "-in", "reply.tsr", "-queryfile", "req.tsq", "-CAfile", "root-ca.pem", "-untrusted", "chain.pem"],
+        &[
+            "ts",
+            "-verify",
+            "-in",
+            "reply.tsr",
+            "-queryfile",
+            "req.tsq",
+            "-CAfile",
+            "root-ca.pem",
+            "-untrusted",
+            "chain.pem",
+        ],
     );
     assert!(ok && text.contains("Verification: OK"), "{text}");
     let (ok, text) = openssl(
         dir.path(),
-        &["ts", "-verify", "-in", "reply.tsr", "-data", "data.bin", "-CAfile", "root-ca.pem", "-untrusted", "chain.pem"],
+        &[
+            "ts",
+            "-verify",
+            "-in",
+            "reply.tsr",
+            "-data",
+            "data.bin",
+            "-CAfile",
+            "root-ca.pem",
+            "-untrusted",
+            "chain.pem",
+        ],
     );
     assert!(ok && text.contains("Verification: OK"), "{text}");
 }
@@ -159,7 +255,20 @@ fn pkcs12_and_pkcs8_interoperate_both_ways() {
     // openssl's, read by us (default OpenSSL 3 PKCS#12: PBES2/AES-256, HMAC-SHA256).
     let (ok, text) = openssl(
         dir.path(),
-        &["pkcs12", "-export", "-inkey", "signer-valid-ec-p256.key.pem", "-in", "signer-valid-ec-p256.pem", "-certfile", "chain.pem", "-passout", "pass:s3cret", "-out", "ossl.p12"],
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "signer-valid-ec-p256.key.pem",
+            "-in",
+            "signer-valid-ec-p256.pem",
+            "-certfile",
+            "chain.pem",
+            "-passout",
+            "pass:s3cret",
+            "-out",
+            "ossl.p12",
+        ],
     );
     assert!(ok, "{text}");
     let p12 = std::fs::read(dir.path().join("ossl.p12")).unwrap();

@@ -80,9 +80,9 @@ fn corpus_cms_parses_and_verifies() {
             let Some(si) = sd.signer_infos().first() else { continue };
             let Some(cert) = si.find_signer_certificate(sd.certificates()) else { continue };
             let result = match si.signed_attrs_der() {
-                Some(attrs) => si
-                    .signature_algorithm()
-                    .and_then(|alg| ecert_pki::alg::verify_signature_allow_weak_rsa(cert.spki_der(), &alg, attrs, si.signature())),
+                Some(attrs) => si.signature_algorithm().and_then(|alg| {
+                    ecert_pki::alg::verify_signature_allow_weak_rsa(cert.spki_der(), &alg, attrs, si.signature())
+                }),
                 None => {
                     println!("{name}: no signed attributes (content signature not checked here)");
                     continue;
@@ -99,7 +99,10 @@ fn corpus_cms_parses_and_verifies() {
             }
         }
     }
-    println!("{} files, {parsed} signatures parsed ({ber} BER), {verified} verified, {unsupported} unsupported algorithms", files.len());
+    println!(
+        "{} files, {parsed} signatures parsed ({ber} BER), {verified} verified, {unsupported} unsupported algorithms",
+        files.len()
+    );
     assert!(problems.is_empty(), "unexpected failures:\n{}", problems.join("\n"));
     assert!(verified >= 250, "only {verified} signatures verified");
 }

@@ -116,7 +116,11 @@ fn main() {
         let app = ecert_server::app(hub, &ecert_server::HttpLimits::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.expect("serve") });
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await
+                .expect("serve")
+        });
         (base, demo.cab_key)
     });
 
@@ -128,10 +132,25 @@ fn main() {
             async move {
                 let d = &docs[i];
                 let form = reqwest::multipart::Form::new()
-                    .part("metadata", reqwest::multipart::Part::text(d.metadata.clone()).mime_str("application/json").unwrap())
-                    .part("pdf", reqwest::multipart::Part::stream(d.pdf.clone()).file_name("doc.pdf").mime_str("application/pdf").unwrap());
+                    .part(
+                        "metadata",
+                        reqwest::multipart::Part::text(d.metadata.clone()).mime_str("application/json").unwrap(),
+                    )
+                    .part(
+                        "pdf",
+                        reqwest::multipart::Part::stream(d.pdf.clone())
+                            .file_name("doc.pdf")
+                            .mime_str("application/pdf")
+                            .unwrap(),
+                    );
                 let started = Instant::now();
-                let r = client.post(format!("{base}/api/v1/documents")).bearer_auth(&cab_key).multipart(form).send().await.expect("send");
+                let r = client
+                    .post(format!("{base}/api/v1/documents"))
+                    .bearer_auth(&cab_key)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .expect("send");
                 let status = r.status();
                 let body = r.bytes().await.expect("body");
                 assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));

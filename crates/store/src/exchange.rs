@@ -318,8 +318,11 @@ pub trait ExchangeStore: Send + Sync {
     async fn insert_submission(&self, submission: &NewSubmission<'_>) -> Result<Vec<Receipt>>;
     async fn get_document(&self, id: DocumentId) -> Result<Option<DocumentRecord>>;
     async fn find_document_by_number(&self, issuer: InstitutionId, number: &str) -> Result<Option<DocumentRecord>>;
-    async fn find_document_by_pdf_sha256(&self, issuer: InstitutionId, digest: &Digest)
-    -> Result<Option<DocumentRecord>>;
+    async fn find_document_by_pdf_sha256(
+        &self,
+        issuer: InstitutionId,
+        digest: &Digest,
+    ) -> Result<Option<DocumentRecord>>;
     /// Any issuer: the verification service matches an uploaded file by its hash.
     async fn find_documents_by_pdf_sha256(&self, digest: &Digest) -> Result<Vec<DocumentRecord>>;
     async fn find_document_by_public_token(&self, token: &str) -> Result<Option<DocumentRecord>>;
@@ -353,17 +356,18 @@ pub trait ExchangeStore: Send + Sync {
     async fn get_exchange(&self, id: ExchangeId) -> Result<Option<ExchangeWithDocument>>;
     async fn list_exchanges_of_document(&self, document: DocumentId) -> Result<Vec<ExchangeRecord>>;
     /// Newest first (by document submission).
-    async fn search_exchanges(
-        &self,
-        filter: &ExchangeFilter,
-        page: &PageRequest,
-    ) -> Result<Page<ExchangeWithDocument>>;
+    async fn search_exchanges(&self, filter: &ExchangeFilter, page: &PageRequest)
+    -> Result<Page<ExchangeWithDocument>>;
     /// Exchanges of `receiver` with `change_seq > since`, in `change_seq` order. Exchanges changed by one
     /// transaction share a `change_seq`; a page never splits such a group (it ends before the group, or returns
     /// the whole group even beyond `limit` when the group alone overflows it), so "after the last `change_seq`
     /// seen" is a safe cursor.
-    async fn poll_exchanges(&self, receiver: InstitutionId, since: u64, limit: u32)
-    -> Result<Vec<ExchangeWithDocument>>;
+    async fn poll_exchanges(
+        &self,
+        receiver: InstitutionId,
+        since: u64,
+        limit: u32,
+    ) -> Result<Vec<ExchangeWithDocument>>;
     /// Applies every transition (all or none: `Stale` if any exchange is no longer in its `from` status), sets
     /// `change_seq` to the transaction's last leaf index, inserts `new_jobs`, deletes `finished_job` (`Stale` if
     /// the lease is no longer held), appends `events`.
@@ -385,13 +389,8 @@ pub trait ExchangeStore: Send + Sync {
     /// Leases up to `limit` due jobs (`run_at <= now`, no live lease) to `owner` until `now + lease`, oldest
     /// first, incrementing `attempts`. On PostgreSQL `FOR UPDATE SKIP LOCKED`, so concurrent workers never
     /// claim the same job.
-    async fn claim_jobs(
-        &self,
-        owner: &str,
-        now: OffsetDateTime,
-        lease: time::Duration,
-        limit: u32,
-    ) -> Result<Vec<Job>>;
+    async fn claim_jobs(&self, owner: &str, now: OffsetDateTime, lease: time::Duration, limit: u32)
+    -> Result<Vec<Job>>;
     /// Deletes a finished job. `Stale` if `lease` is no longer held.
     async fn complete_job(&self, lease: &JobLease) -> Result<()>;
     /// Releases the lease and reschedules the job at `run_at`, keeping `error`. `Stale` if the lease is lost.

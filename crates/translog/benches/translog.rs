@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ecert_translog::{
-    Hash, MemoryTree, append_leaves, consistency_proof, inclusion_proof, leaf_hash, root,
-    verify_inclusion,
+    Hash, MemoryTree, append_leaves, consistency_proof, inclusion_proof, leaf_hash, root, verify_inclusion,
 };
 
 const MILLION: u64 = 1_000_000;
@@ -23,9 +22,7 @@ fn event(i: u64) -> Vec<u8> {
 fn million_leaf_tree() -> MemoryTree {
     let mut tree = MemoryTree::new();
     for chunk in 0..MILLION / 100_000 {
-        let hashes: Vec<Hash> = (chunk * 100_000..(chunk + 1) * 100_000)
-            .map(|i| leaf_hash(&event(i)))
-            .collect();
+        let hashes: Vec<Hash> = (chunk * 100_000..(chunk + 1) * 100_000).map(|i| leaf_hash(&event(i))).collect();
         tree.append_hashes(&hashes).unwrap();
     }
     tree
@@ -80,9 +77,7 @@ fn proofs(c: &mut Criterion, tree: &MemoryTree) {
             black_box(consistency_proof(tree, i + 1, size).unwrap())
         })
     });
-    group.bench_function("root", |b| {
-        b.iter(|| black_box(root(tree, black_box(size)).unwrap()))
-    });
+    group.bench_function("root", |b| b.iter(|| black_box(root(tree, black_box(size)).unwrap())));
     let index = 123_457;
     let proof = inclusion_proof(tree, index, size).unwrap();
     let leaf = leaf_hash(&event(index));

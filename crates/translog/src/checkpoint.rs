@@ -28,36 +28,18 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// A checkpoint without extension lines.
     pub fn new(origin: impl Into<String>, size: u64, root: Hash) -> Self {
-        Self {
-            origin: origin.into(),
-            size,
-            root,
-            extensions: Vec::new(),
-        }
+        Self { origin: origin.into(), size, root, extensions: Vec::new() }
     }
 
     /// The note text (the part that is signed).
     pub fn body(&self) -> Result<String> {
         if self.origin.is_empty() || self.origin.contains('\n') {
-            return Err(Error::MalformedCheckpoint(
-                "origin must be one non-empty line",
-            ));
+            return Err(Error::MalformedCheckpoint("origin must be one non-empty line"));
         }
-        if self
-            .extensions
-            .iter()
-            .any(|e| e.is_empty() || e.contains('\n'))
-        {
-            return Err(Error::MalformedCheckpoint(
-                "extension lines must be single non-empty lines",
-            ));
+        if self.extensions.iter().any(|e| e.is_empty() || e.contains('\n')) {
+            return Err(Error::MalformedCheckpoint("extension lines must be single non-empty lines"));
         }
-        let mut body = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            self.root.to_base64()
-        );
+        let mut body = format!("{}\n{}\n{}\n", self.origin, self.size, self.root.to_base64());
         for line in &self.extensions {
             body.push_str(line);
             body.push('\n');
@@ -68,15 +50,10 @@ impl Checkpoint {
 
     /// Parses a checkpoint note text strictly.
     pub fn parse_body(text: &str) -> Result<Self> {
-        let lines = text
-            .strip_suffix('\n')
-            .ok_or(Error::MalformedCheckpoint("text must end with a newline"))?;
+        let lines = text.strip_suffix('\n').ok_or(Error::MalformedCheckpoint("text must end with a newline"))?;
         let mut lines = lines.split('\n');
-        let (Some(origin), Some(size), Some(root)) = (lines.next(), lines.next(), lines.next())
-        else {
-            return Err(Error::MalformedCheckpoint(
-                "needs origin, size and root hash lines",
-            ));
+        let (Some(origin), Some(size), Some(root)) = (lines.next(), lines.next(), lines.next()) else {
+            return Err(Error::MalformedCheckpoint("needs origin, size and root hash lines"));
         };
         if origin.is_empty() {
             return Err(Error::MalformedCheckpoint("origin is empty"));
@@ -85,25 +62,15 @@ impl Checkpoint {
         let root = Hash::from_base64("checkpoint root hash", root)?;
         let extensions: Vec<String> = lines.map(str::to_owned).collect();
         if extensions.iter().any(String::is_empty) {
-            return Err(Error::MalformedCheckpoint(
-                "extension lines must be non-empty",
-            ));
+            return Err(Error::MalformedCheckpoint("extension lines must be non-empty"));
         }
-        Ok(Self {
-            origin: origin.to_owned(),
-            size,
-            root,
-            extensions,
-        })
+        Ok(Self { origin: origin.to_owned(), size, root, extensions })
     }
 
     /// Signs the checkpoint with the log key.
     pub fn sign(&self, signer: &LogSigner) -> Result<SignedCheckpoint> {
         let note = SignedNote::sign(&self.body()?, signer)?;
-        Ok(SignedCheckpoint {
-            checkpoint: self.clone(),
-            note,
-        })
+        Ok(SignedCheckpoint { checkpoint: self.clone(), note })
     }
 }
 
@@ -111,12 +78,9 @@ impl Checkpoint {
 fn parse_size(line: &str) -> Result<u64> {
     let digits_only = !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit());
     if !digits_only || (line.len() > 1 && line.starts_with('0')) {
-        return Err(Error::MalformedCheckpoint(
-            "tree size must be a decimal number without leading zeros",
-        ));
+        return Err(Error::MalformedCheckpoint("tree size must be a decimal number without leading zeros"));
     }
-    line.parse()
-        .map_err(|_| Error::MalformedCheckpoint("tree size does not fit in 64 bits"))
+    line.parse().map_err(|_| Error::MalformedCheckpoint("tree size does not fit in 64 bits"))
 }
 
 /// A checkpoint together with its signed note.
@@ -184,10 +148,7 @@ mod tests {
         let signed = cp.sign(&s).unwrap();
         let text = signed.encode();
         assert!(text.starts_with("ecert.example/audit\n20852163\n"));
-        assert_eq!(
-            SignedCheckpoint::open(text.as_bytes(), s.verifier_key()).unwrap(),
-            cp
-        );
+        assert_eq!(SignedCheckpoint::open(text.as_bytes(), s.verifier_key()).unwrap(), cp);
         let parsed = SignedCheckpoint::parse(text.as_bytes()).unwrap();
         assert_eq!(parsed.unverified(), &cp);
         assert_eq!(parsed.note().signatures().len(), 1);
@@ -201,56 +162,32 @@ mod tests {
         .unwrap();
         assert_eq!(cp.origin, "example.com/behind-the-sofa");
         assert_eq!(cp.size, 20852163);
-        assert_eq!(
-            cp.root.to_base64(),
-            "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="
-        );
+        assert_eq!(cp.root.to_base64(), "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
         assert!(cp.extensions.is_empty());
     }
 
     #[test]
     fn forged_or_foreign_checkpoints_are_rejected() {
         let s = signer();
-        let text = Checkpoint::new("ecert.example/audit", 5, leaf_hash(b"r"))
-            .sign(&s)
-            .unwrap()
-            .encode();
+        let text = Checkpoint::new("ecert.example/audit", 5, leaf_hash(b"r")).sign(&s).unwrap().encode();
         let forged = text.replacen("\n5\n", "\n6\n", 1);
         assert!(matches!(
             SignedCheckpoint::open(forged.as_bytes(), s.verifier_key()),
             Err(Error::SignatureInvalid { .. })
         ));
         let other = signer();
-        assert!(matches!(
-            SignedCheckpoint::open(text.as_bytes(), other.verifier_key()),
-            Err(Error::UnknownKey { .. })
-        ));
+        assert!(matches!(SignedCheckpoint::open(text.as_bytes(), other.verifier_key()), Err(Error::UnknownKey { .. })));
     }
 
     #[test]
     fn body_rejections() {
         let root = leaf_hash(b"r").to_base64();
         let bad = |t: &str| Checkpoint::parse_body(t).unwrap_err();
-        assert!(matches!(
-            bad("o\n1\nroot"),
-            Error::MalformedCheckpoint("text must end with a newline")
-        ));
-        assert!(matches!(
-            bad("o\n1\n"),
-            Error::MalformedCheckpoint("needs origin, size and root hash lines")
-        ));
-        assert!(matches!(
-            bad(&format!("\n1\n{root}\n")),
-            Error::MalformedCheckpoint("origin is empty")
-        ));
+        assert!(matches!(bad("o\n1\nroot"), Error::MalformedCheckpoint("text must end with a newline")));
+        assert!(matches!(bad("o\n1\n"), Error::MalformedCheckpoint("needs origin, size and root hash lines")));
+        assert!(matches!(bad(&format!("\n1\n{root}\n")), Error::MalformedCheckpoint("origin is empty")));
         for size in ["", "01", "-1", "+1", "1.0", " 1", "0x10"] {
-            assert!(
-                matches!(
-                    bad(&format!("o\n{size}\n{root}\n")),
-                    Error::MalformedCheckpoint(_)
-                ),
-                "{size:?}"
-            );
+            assert!(matches!(bad(&format!("o\n{size}\n{root}\n")), Error::MalformedCheckpoint(_)), "{size:?}");
         }
         assert!(matches!(
             bad(&format!("o\n99999999999999999999\n{root}\n")),
@@ -262,12 +199,7 @@ mod tests {
             bad(&format!("o\n1\n{root}\n\n")),
             Error::MalformedCheckpoint("extension lines must be non-empty")
         ));
-        assert_eq!(
-            Checkpoint::parse_body(&format!("o\n0\n{root}\n"))
-                .unwrap()
-                .size,
-            0
-        );
+        assert_eq!(Checkpoint::parse_body(&format!("o\n0\n{root}\n")).unwrap().size, 0);
     }
 
     #[test]
@@ -278,9 +210,6 @@ mod tests {
         let mut cp = Checkpoint::new("o", 1, h);
         cp.extensions.push(String::new());
         assert!(matches!(cp.body(), Err(Error::MalformedCheckpoint(_))));
-        assert!(matches!(
-            Checkpoint::new("o\u{1}", 1, h).body(),
-            Err(Error::NoteEncoding)
-        ));
+        assert!(matches!(Checkpoint::new("o\u{1}", 1, h).body(), Err(Error::NoteEncoding)));
     }
 }

@@ -63,12 +63,7 @@ mod tests {
             acc.push(h);
             tree.append_hashes(&[h]).unwrap();
             assert_eq!(acc.size(), u64::from(i) + 1);
-            assert_eq!(
-                acc.root(),
-                root(&tree, acc.size()).unwrap(),
-                "size {}",
-                acc.size()
-            );
+            assert_eq!(acc.root(), root(&tree, acc.size()).unwrap(), "size {}", acc.size());
             assert_eq!(acc.subtrees.len() as u32, acc.size().count_ones());
         }
     }

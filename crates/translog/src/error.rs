@@ -25,11 +25,7 @@ pub enum Error {
     WrongProofLength { expected: usize, actual: usize },
     /// The root recomputed from a proof differs from the claimed root.
     #[error("root mismatch for tree size {size}: expected {expected}, computed {computed}")]
-    RootMismatch {
-        size: u64,
-        expected: Hash,
-        computed: Hash,
-    },
+    RootMismatch { size: u64, expected: Hash, computed: Hash },
     /// Two trees of the same size claim different roots.
     #[error("trees of equal size {size} have different roots")]
     EqualSizeRootsDiffer { size: u64 },

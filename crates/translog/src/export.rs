@@ -86,22 +86,13 @@ pub struct ExportReport {
 impl ExportReport {
     /// True when every leaf matches and every checkpoint verifies and matches.
     pub fn is_valid(&self) -> bool {
-        self.first_bad_leaf.is_none()
-            && self
-                .checkpoints
-                .iter()
-                .all(|c| matches!(c.status, CheckpointStatus::Matches))
+        self.first_bad_leaf.is_none() && self.checkpoints.iter().all(|c| matches!(c.status, CheckpointStatus::Matches))
     }
 }
 
 impl fmt::Display for ExportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "leaves: {}, recomputed root: {}",
-            self.leaf_count,
-            self.root.to_base64()
-        )?;
+        writeln!(f, "leaves: {}, recomputed root: {}", self.leaf_count, self.root.to_base64())?;
         match &self.first_bad_leaf {
             None => writeln!(f, "leaf hashes: all match")?,
             Some(bad) => writeln!(
@@ -116,9 +107,7 @@ impl fmt::Display for ExportReport {
         for c in &self.checkpoints {
             let size = c.size.map_or_else(|| "?".to_owned(), |s| s.to_string());
             match &c.status {
-                CheckpointStatus::Matches => {
-                    writeln!(f, "checkpoint #{} (size {size}): ok", c.position)?
-                }
+                CheckpointStatus::Matches => writeln!(f, "checkpoint #{} (size {size}): ok", c.position)?,
                 CheckpointStatus::RootMismatch { signed, recomputed } => writeln!(
                     f,
                     "checkpoint #{} (size {size}): ROOT MISMATCH signed {} recomputed {}",
@@ -136,11 +125,7 @@ impl fmt::Display for ExportReport {
                 }
             }
         }
-        write!(
-            f,
-            "verdict: {}",
-            if self.is_valid() { "VALID" } else { "INVALID" }
-        )
+        write!(f, "verdict: {}", if self.is_valid() { "VALID" } else { "INVALID" })
     }
 }
 
@@ -159,10 +144,7 @@ where
     C: AsRef<[u8]>,
 {
     if checkpoints.len() > MAX_EXPORT_CHECKPOINTS {
-        return Err(Error::TooManyCheckpoints {
-            count: checkpoints.len(),
-            max: MAX_EXPORT_CHECKPOINTS,
-        });
+        return Err(Error::TooManyCheckpoints { count: checkpoints.len(), max: MAX_EXPORT_CHECKPOINTS });
     }
     let mut reports: Vec<CheckpointReport> = Vec::with_capacity(checkpoints.len());
     // (size, signed root, position in `reports`) of every verified checkpoint.
@@ -178,11 +160,7 @@ where
             }
             Err(e) => CheckpointStatus::Rejected(e),
         };
-        reports.push(CheckpointReport {
-            position,
-            size,
-            status,
-        });
+        reports.push(CheckpointReport { position, size, status });
     }
     // Largest last, so the next due checkpoint is popped from the end.
     pending.sort_by_key(|p| std::cmp::Reverse(p.0));
@@ -193,45 +171,26 @@ where
     for leaf in leaves {
         settle_due(&mut pending, &acc, &mut reports);
         if leaf.index != acc.size() {
-            return Err(Error::ExportOutOfOrder {
-                expected: acc.size(),
-                found: leaf.index,
-            });
+            return Err(Error::ExportOutOfOrder { expected: acc.size(), found: leaf.index });
         }
         let recomputed = leaf_hash(&leaf.data);
         if recomputed != leaf.stored_leaf_hash {
             bad_leaf_count += 1;
-            first_bad_leaf.get_or_insert(LeafMismatch {
-                index: leaf.index,
-                stored: leaf.stored_leaf_hash,
-                recomputed,
-            });
+            first_bad_leaf.get_or_insert(LeafMismatch { index: leaf.index, stored: leaf.stored_leaf_hash, recomputed });
         }
         acc.push(recomputed);
     }
     settle_due(&mut pending, &acc, &mut reports);
     for (_, _, position) in pending {
         if let Some(report) = reports.get_mut(position) {
-            report.status = CheckpointStatus::BeyondExport {
-                exported: acc.size(),
-            };
+            report.status = CheckpointStatus::BeyondExport { exported: acc.size() };
         }
     }
-    Ok(ExportReport {
-        leaf_count: acc.size(),
-        root: acc.root(),
-        first_bad_leaf,
-        bad_leaf_count,
-        checkpoints: reports,
-    })
+    Ok(ExportReport { leaf_count: acc.size(), root: acc.root(), first_bad_leaf, bad_leaf_count, checkpoints: reports })
 }
 
 /// Compares every pending checkpoint of exactly the current size.
-fn settle_due(
-    pending: &mut Vec<(u64, Hash, usize)>,
-    acc: &RootAccumulator,
-    reports: &mut [CheckpointReport],
-) {
+fn settle_due(pending: &mut Vec<(u64, Hash, usize)>, acc: &RootAccumulator, reports: &mut [CheckpointReport]) {
     let mut root = None;
     while let Some(&(size, signed, position)) = pending.last() {
         if size != acc.size() {
@@ -270,41 +229,25 @@ mod tests {
         let leaves: Vec<ExportedLeaf> = (0..n)
             .map(|index| {
                 let data = format!("event {index}").into_bytes();
-                ExportedLeaf {
-                    index,
-                    stored_leaf_hash: leaf_hash(&data),
-                    data,
-                }
+                ExportedLeaf { index, stored_leaf_hash: leaf_hash(&data), data }
             })
             .collect();
         let mut tree = MemoryTree::new();
         tree.append_data(leaves.iter().map(|l| &l.data)).unwrap();
-        Fixture {
-            signer,
-            leaves,
-            tree,
-        }
+        Fixture { signer, leaves, tree }
     }
 
     impl Fixture {
         fn checkpoint(&self, size: u64) -> String {
             let root = root(&self.tree, size).unwrap();
-            Checkpoint::new(ORIGIN, size, root)
-                .sign(&self.signer)
-                .unwrap()
-                .encode()
+            Checkpoint::new(ORIGIN, size, root).sign(&self.signer).unwrap().encode()
         }
     }
 
     #[test]
     fn intact_export_verifies() {
         let fx = fixture(37);
-        let cps = vec![
-            fx.checkpoint(37),
-            fx.checkpoint(0),
-            fx.checkpoint(10),
-            fx.checkpoint(10),
-        ];
+        let cps = vec![fx.checkpoint(37), fx.checkpoint(0), fx.checkpoint(10), fx.checkpoint(10)];
         let report = verify_export(fx.leaves.clone(), &cps, fx.signer.verifier_key()).unwrap();
         assert!(report.is_valid(), "{report}");
         assert_eq!(report.leaf_count, 37);
@@ -326,14 +269,8 @@ mod tests {
         assert_eq!(bad.index, 7);
         assert_eq!(bad.stored, fx.leaves[7].stored_leaf_hash);
         assert_eq!(report.bad_leaf_count, 2);
-        assert!(matches!(
-            report.checkpoints[0].status,
-            CheckpointStatus::Matches
-        ));
-        assert!(matches!(
-            report.checkpoints[1].status,
-            CheckpointStatus::RootMismatch { .. }
-        ));
+        assert!(matches!(report.checkpoints[0].status, CheckpointStatus::Matches));
+        assert!(matches!(report.checkpoints[1].status, CheckpointStatus::RootMismatch { .. }));
         assert!(report.to_string().contains("first at leaf 7"));
     }
 
@@ -344,10 +281,7 @@ mod tests {
         leaves[3].stored_leaf_hash = leaf_hash(b"forged");
         let report = verify_export(leaves, &[fx.checkpoint(9)], fx.signer.verifier_key()).unwrap();
         assert_eq!(report.first_bad_leaf.map(|b| b.index), Some(3));
-        assert!(matches!(
-            report.checkpoints[0].status,
-            CheckpointStatus::Matches
-        ));
+        assert!(matches!(report.checkpoints[0].status, CheckpointStatus::Matches));
         assert!(!report.is_valid());
     }
 
@@ -359,10 +293,7 @@ mod tests {
         leaves[4].stored_leaf_hash = leaf_hash(b"rewritten");
         let report = verify_export(leaves, &[fx.checkpoint(9)], fx.signer.verifier_key()).unwrap();
         assert!(report.first_bad_leaf.is_none());
-        assert!(matches!(
-            report.checkpoints[0].status,
-            CheckpointStatus::RootMismatch { .. }
-        ));
+        assert!(matches!(report.checkpoints[0].status, CheckpointStatus::RootMismatch { .. }));
     }
 
     #[test]
@@ -371,10 +302,7 @@ mod tests {
         let forged = fx.checkpoint(6).replacen("\n6\n", "\n5\n", 1);
         let foreign = {
             let other = LogSigner::generate(ORIGIN).unwrap().0;
-            Checkpoint::new(ORIGIN, 6, root(&fx.tree, 6).unwrap())
-                .sign(&other)
-                .unwrap()
-                .encode()
+            Checkpoint::new(ORIGIN, 6, root(&fx.tree, 6).unwrap()).sign(&other).unwrap().encode()
         };
         let mut bigger = fixture(8);
         bigger.signer = fx.signer;
@@ -382,29 +310,13 @@ mod tests {
         let cps = vec![forged, foreign, "garbage".to_owned(), future];
         let report = verify_export(fx.leaves.clone(), &cps, bigger.signer.verifier_key()).unwrap();
         let st: Vec<_> = report.checkpoints.iter().map(|c| &c.status).collect();
-        assert!(matches!(
-            st[0],
-            CheckpointStatus::Rejected(Error::SignatureInvalid { .. })
-        ));
-        assert!(matches!(
-            st[1],
-            CheckpointStatus::Rejected(Error::UnknownKey { .. })
-        ));
-        assert!(matches!(
-            st[2],
-            CheckpointStatus::Rejected(Error::MalformedNote(_))
-        ));
+        assert!(matches!(st[0], CheckpointStatus::Rejected(Error::SignatureInvalid { .. })));
+        assert!(matches!(st[1], CheckpointStatus::Rejected(Error::UnknownKey { .. })));
+        assert!(matches!(st[2], CheckpointStatus::Rejected(Error::MalformedNote(_))));
         assert_eq!(report.checkpoints[2].size, None);
-        assert!(matches!(
-            st[3],
-            CheckpointStatus::BeyondExport { exported: 6 }
-        ));
+        assert!(matches!(st[3], CheckpointStatus::BeyondExport { exported: 6 }));
         let text = report.to_string();
-        assert!(
-            text.contains("REJECTED")
-                && text.contains("BEYOND EXPORT")
-                && text.ends_with("INVALID")
-        );
+        assert!(text.contains("REJECTED") && text.contains("BEYOND EXPORT") && text.ends_with("INVALID"));
     }
 
     #[test]
@@ -414,10 +326,7 @@ mod tests {
         leaves.remove(2);
         assert!(matches!(
             verify_export(leaves, &[] as &[String], fx.signer.verifier_key()),
-            Err(Error::ExportOutOfOrder {
-                expected: 2,
-                found: 3
-            })
+            Err(Error::ExportOutOfOrder { expected: 2, found: 3 })
         ));
         let many = vec![String::new(); MAX_EXPORT_CHECKPOINTS + 1];
         assert!(matches!(

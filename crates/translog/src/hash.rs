@@ -36,12 +36,7 @@ impl Hash {
 
     /// Accepts exactly 32 bytes; `field` names the input in the error.
     pub fn from_slice(field: &'static str, bytes: &[u8]) -> Result<Self> {
-        <[u8; HASH_LEN]>::try_from(bytes)
-            .map(Self)
-            .map_err(|_| Error::HashLength {
-                field,
-                len: bytes.len(),
-            })
+        <[u8; HASH_LEN]>::try_from(bytes).map(Self).map_err(|_| Error::HashLength { field, len: bytes.len() })
     }
 
     /// Decodes standard padded base64 holding exactly 32 bytes.
@@ -49,10 +44,7 @@ impl Hash {
         // A 32-byte value is 44 base64 characters; refuse to decode anything
         // much longer so hostile input cannot make us allocate.
         if text.len() > 4 * HASH_LEN {
-            return Err(Error::HashLength {
-                field,
-                len: text.len() / 4 * 3,
-            });
+            return Err(Error::HashLength { field, len: text.len() / 4 * 3 });
         }
         let bytes = BASE64.decode(text).map_err(|_| Error::Base64 { field })?;
         Self::from_slice(field, &bytes)
@@ -156,19 +148,13 @@ mod tests {
 
     #[test]
     fn empty_root_is_sha256_of_nothing() {
-        assert_eq!(
-            empty_root().to_hex(),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(empty_root().to_hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]
     fn leaf_and_node_hashes_match_rfc6962_reference_values() {
         // Values from the RFC 6962 reference test data (leaf "" and the tree of leaf 0x00).
-        assert_eq!(
-            leaf_hash(b"").to_hex(),
-            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
-        );
+        assert_eq!(leaf_hash(b"").to_hex(), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
         let l = leaf_hash(b"");
         let r = leaf_hash(&[0x00]);
         let mut manual = vec![0x01];
@@ -182,26 +168,11 @@ mod tests {
     fn base64_round_trip_and_rejections() {
         let h = leaf_hash(b"x");
         assert_eq!(Hash::from_base64("h", &h.to_base64()).unwrap(), h);
-        assert!(matches!(
-            Hash::from_base64("h", "not base64!"),
-            Err(Error::Base64 { field: "h" })
-        ));
-        assert!(matches!(
-            Hash::from_base64("h", "ZG9uJ3QgY2FyZSAy"),
-            Err(Error::HashLength {
-                field: "h",
-                len: 12
-            })
-        ));
+        assert!(matches!(Hash::from_base64("h", "not base64!"), Err(Error::Base64 { field: "h" })));
+        assert!(matches!(Hash::from_base64("h", "ZG9uJ3QgY2FyZSAy"), Err(Error::HashLength { field: "h", len: 12 })));
         let long = "A".repeat(1000);
-        assert!(matches!(
-            Hash::from_base64("h", &long),
-            Err(Error::HashLength { .. })
-        ));
-        assert!(matches!(
-            Hash::from_slice("s", &[0; 31]),
-            Err(Error::HashLength { len: 31, .. })
-        ));
+        assert!(matches!(Hash::from_base64("h", &long), Err(Error::HashLength { .. })));
+        assert!(matches!(Hash::from_slice("s", &[0; 31]), Err(Error::HashLength { len: 31, .. })));
     }
 
     #[test]
@@ -220,9 +191,6 @@ mod tests {
         assert_eq!(fold_subtrees([h].iter()), Some(h));
         let g = leaf_hash(b"b");
         let k = leaf_hash(b"c");
-        assert_eq!(
-            fold_subtrees([h, g, k].iter()),
-            Some(node_hash(&h, &node_hash(&g, &k)))
-        );
+        assert_eq!(fold_subtrees([h, g, k].iter()), Some(node_hash(&h, &node_hash(&g, &k))));
     }
 }

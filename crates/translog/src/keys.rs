@@ -27,13 +27,9 @@ pub const MAX_KEY_NAME_LEN: usize = 256;
 pub fn validate_key_name(name: &str) -> Result<()> {
     let bad = name.is_empty()
         || name.len() > MAX_KEY_NAME_LEN
-        || name
-            .chars()
-            .any(|c| c.is_whitespace() || c == '+' || c.is_control());
+        || name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control());
     if bad {
-        return Err(Error::InvalidKeyName(
-            name.chars().take(MAX_KEY_NAME_LEN).collect(),
-        ));
+        return Err(Error::InvalidKeyName(name.chars().take(MAX_KEY_NAME_LEN).collect()));
     }
     Ok(())
 }
@@ -65,11 +61,7 @@ impl VerifierKey {
     /// A verifier key for `name` and a raw 32-byte Ed25519 public key.
     pub fn new(name: &str, public_key: [u8; ED25519_PUBLIC_KEY_LEN]) -> Result<Self> {
         validate_key_name(name)?;
-        Ok(Self {
-            name: name.to_owned(),
-            key_id: ed25519_key_id(name, &public_key),
-            public_key,
-        })
+        Ok(Self { name: name.to_owned(), key_id: ed25519_key_id(name, &public_key), public_key })
     }
 
     /// Parses the vkey text form `<name>+<hex id>+<base64(0x01 || key)>`,
@@ -80,24 +72,17 @@ impl VerifierKey {
         }
         // The name cannot contain '+', the base64 part can: split twice only.
         let mut parts = text.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::MalformedVerifierKey(
-                "expected <name>+<key id>+<key>",
-            ));
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::MalformedVerifierKey("expected <name>+<key id>+<key>"));
         };
         validate_key_name(name)?;
         if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::MalformedVerifierKey("key id must be 8 hex digits"));
         }
-        let stated = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| Error::MalformedVerifierKey("key id must be 8 hex digits"))?;
-        let key = BASE64
-            .decode(key_b64)
-            .map_err(|_| Error::MalformedVerifierKey("key is not valid base64"))?;
-        let (&key_type, public_key) = key
-            .split_first()
-            .ok_or(Error::MalformedVerifierKey("key is empty"))?;
+        let stated =
+            u32::from_str_radix(id_hex, 16).map_err(|_| Error::MalformedVerifierKey("key id must be 8 hex digits"))?;
+        let key = BASE64.decode(key_b64).map_err(|_| Error::MalformedVerifierKey("key is not valid base64"))?;
+        let (&key_type, public_key) = key.split_first().ok_or(Error::MalformedVerifierKey("key is empty"))?;
         if key_type != ED25519_SIGNATURE_TYPE {
             return Err(Error::UnsupportedKeyType(key_type));
         }
@@ -105,10 +90,7 @@ impl VerifierKey {
             .map_err(|_| Error::MalformedVerifierKey("Ed25519 public key must be 32 bytes"))?;
         let vkey = Self::new(name, public_key)?;
         if vkey.key_id != stated {
-            return Err(Error::KeyIdMismatch {
-                stated,
-                computed: vkey.key_id,
-            });
+            return Err(Error::KeyIdMismatch { stated, computed: vkey.key_id });
         }
         Ok(vkey)
     }
@@ -130,9 +112,7 @@ impl VerifierKey {
 
     /// Whether `signature` is this key's Ed25519 signature over `message`.
     pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&ED25519, &self.public_key)
-            .verify(message, signature)
-            .is_ok()
+        UnparsedPublicKey::new(&ED25519, &self.public_key).verify(message, signature).is_ok()
     }
 }
 
@@ -142,13 +122,7 @@ impl fmt::Display for VerifierKey {
         let mut key = Vec::with_capacity(1 + ED25519_PUBLIC_KEY_LEN);
         key.push(ED25519_SIGNATURE_TYPE);
         key.extend_from_slice(&self.public_key);
-        write!(
-            f,
-            "{}+{:08x}+{}",
-            self.name,
-            self.key_id,
-            BASE64.encode(key)
-        )
+        write!(f, "{}+{:08x}+{}", self.name, self.key_id, BASE64.encode(key))
     }
 }
 
@@ -178,8 +152,7 @@ impl LogSigner {
 
     /// Loads a key from a PKCS#8 (v1 or v2) Ed25519 document.
     pub fn from_pkcs8(name: &str, pkcs8: &[u8]) -> Result<Self> {
-        let key_pair = Ed25519KeyPair::from_pkcs8(pkcs8)
-            .map_err(|e| Error::InvalidPrivateKey(e.to_string()))?;
+        let key_pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|e| Error::InvalidPrivateKey(e.to_string()))?;
         Self::from_key_pair(name, key_pair)
     }
 
@@ -189,42 +162,29 @@ impl LogSigner {
     pub fn from_skey(text: &str) -> Result<Self> {
         let rest = text
             .strip_prefix("PRIVATE+KEY+")
-            .ok_or(Error::InvalidPrivateKey(
-                "signer key must start with PRIVATE+KEY+".into(),
-            ))?;
+            .ok_or(Error::InvalidPrivateKey("signer key must start with PRIVATE+KEY+".into()))?;
         let mut parts = rest.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::InvalidPrivateKey(
-                "expected PRIVATE+KEY+<name>+<key id>+<key>".into(),
-            ));
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::InvalidPrivateKey("expected PRIVATE+KEY+<name>+<key id>+<key>".into()));
         };
         let stated = u32::from_str_radix(id_hex, 16)
             .map_err(|_| Error::InvalidPrivateKey("key id must be 8 hex digits".into()))?;
-        let key = BASE64
-            .decode(key_b64)
-            .map_err(|_| Error::InvalidPrivateKey("key is not valid base64".into()))?;
+        let key = BASE64.decode(key_b64).map_err(|_| Error::InvalidPrivateKey("key is not valid base64".into()))?;
         let Some((&ED25519_SIGNATURE_TYPE, seed)) = key.split_first() else {
-            return Err(Error::InvalidPrivateKey(
-                "not an Ed25519 (type 0x01) key".into(),
-            ));
+            return Err(Error::InvalidPrivateKey("not an Ed25519 (type 0x01) key".into()));
         };
-        let key_pair = Ed25519KeyPair::from_seed_unchecked(seed)
-            .map_err(|e| Error::InvalidPrivateKey(e.to_string()))?;
+        let key_pair =
+            Ed25519KeyPair::from_seed_unchecked(seed).map_err(|e| Error::InvalidPrivateKey(e.to_string()))?;
         let signer = Self::from_key_pair(name, key_pair)?;
         if signer.verifier.key_id != stated {
-            return Err(Error::KeyIdMismatch {
-                stated,
-                computed: signer.verifier.key_id,
-            });
+            return Err(Error::KeyIdMismatch { stated, computed: signer.verifier.key_id });
         }
         Ok(signer)
     }
 
     fn from_key_pair(name: &str, key_pair: Ed25519KeyPair) -> Result<Self> {
-        let public_key =
-            <[u8; ED25519_PUBLIC_KEY_LEN]>::try_from(key_pair.public_key().as_ref())
-                .map_err(|_| Error::InvalidPrivateKey("public key is not 32 bytes".into()))?;
+        let public_key = <[u8; ED25519_PUBLIC_KEY_LEN]>::try_from(key_pair.public_key().as_ref())
+            .map_err(|_| Error::InvalidPrivateKey("public key is not 32 bytes".into()))?;
         let verifier = VerifierKey::new(name, public_key)?;
         Ok(Self { key_pair, verifier })
     }
@@ -273,20 +233,13 @@ mod tests {
     fn key_id_matches_the_go_sumdb_example() {
         // From golang.org/x/mod/sumdb/note documentation:
         // PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW
-        let vkey = VerifierKey::parse(
-            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-        )
-        .unwrap();
+        let vkey = VerifierKey::parse("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").unwrap();
         assert_eq!(vkey.key_id(), 0xc74f20a3);
         assert_eq!(vkey.name(), "PeterNeumann");
-        assert_eq!(
-            vkey.to_string(),
-            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-        );
+        assert_eq!(vkey.to_string(), "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
     }
 
-    const GO_SKEY: &str =
-        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const GO_SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 
     #[test]
     fn go_signer_key_loads_and_matches_its_vkey() {
@@ -300,47 +253,20 @@ mod tests {
     #[test]
     fn go_signer_key_rejections() {
         let bad = |t: &str| LogSigner::from_skey(t).unwrap_err();
-        assert!(matches!(
-            bad("PeterNeumann+c74f20a3+AYEK"),
-            Error::InvalidPrivateKey(_)
-        ));
-        assert!(matches!(
-            bad("PRIVATE+KEY+PeterNeumann"),
-            Error::InvalidPrivateKey(_)
-        ));
-        assert!(matches!(
-            bad("PRIVATE+KEY+P+zz+AYEK"),
-            Error::InvalidPrivateKey(_)
-        ));
-        assert!(matches!(
-            bad("PRIVATE+KEY+P+c74f20a3+%%"),
-            Error::InvalidPrivateKey(_)
-        ));
-        assert!(matches!(
-            bad("PRIVATE+KEY+P+c74f20a3+AgEK"),
-            Error::InvalidPrivateKey(_)
-        ));
-        assert!(matches!(
-            bad("PRIVATE+KEY+P+c74f20a3+AQEK"),
-            Error::InvalidPrivateKey(_)
-        ));
-        assert!(matches!(
-            bad(&GO_SKEY.replace("c74f20a3", "c74f20a4")),
-            Error::KeyIdMismatch { .. }
-        ));
-        assert!(matches!(
-            bad(&GO_SKEY.replace("PeterNeumann", "Peter Neumann")),
-            Error::InvalidKeyName(_)
-        ));
+        assert!(matches!(bad("PeterNeumann+c74f20a3+AYEK"), Error::InvalidPrivateKey(_)));
+        assert!(matches!(bad("PRIVATE+KEY+PeterNeumann"), Error::InvalidPrivateKey(_)));
+        assert!(matches!(bad("PRIVATE+KEY+P+zz+AYEK"), Error::InvalidPrivateKey(_)));
+        assert!(matches!(bad("PRIVATE+KEY+P+c74f20a3+%%"), Error::InvalidPrivateKey(_)));
+        assert!(matches!(bad("PRIVATE+KEY+P+c74f20a3+AgEK"), Error::InvalidPrivateKey(_)));
+        assert!(matches!(bad("PRIVATE+KEY+P+c74f20a3+AQEK"), Error::InvalidPrivateKey(_)));
+        assert!(matches!(bad(&GO_SKEY.replace("c74f20a3", "c74f20a4")), Error::KeyIdMismatch { .. }));
+        assert!(matches!(bad(&GO_SKEY.replace("PeterNeumann", "Peter Neumann")), Error::InvalidKeyName(_)));
     }
 
     #[test]
     fn vkey_rejections() {
         let good = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-        assert!(matches!(
-            VerifierKey::parse("nameonly"),
-            Err(Error::MalformedVerifierKey(_))
-        ));
+        assert!(matches!(VerifierKey::parse("nameonly"), Err(Error::MalformedVerifierKey(_))));
         assert!(matches!(
             VerifierKey::parse("PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
             Err(Error::MalformedVerifierKey("key id must be 8 hex digits"))
@@ -349,53 +275,30 @@ mod tests {
             VerifierKey::parse("PeterNeumann+c74f20a3+!!!"),
             Err(Error::MalformedVerifierKey("key is not valid base64"))
         ));
-        assert!(matches!(
-            VerifierKey::parse("P+c74f20a3+"),
-            Err(Error::MalformedVerifierKey("key is empty"))
-        ));
-        assert!(matches!(
-            VerifierKey::parse("PeterNeumann+c74f20a3+AhpcUPDhMQ=="),
-            Err(Error::UnsupportedKeyType(2))
-        ));
+        assert!(matches!(VerifierKey::parse("P+c74f20a3+"), Err(Error::MalformedVerifierKey("key is empty"))));
+        assert!(matches!(VerifierKey::parse("PeterNeumann+c74f20a3+AhpcUPDhMQ=="), Err(Error::UnsupportedKeyType(2))));
         assert!(matches!(
             VerifierKey::parse("PeterNeumann+c74f20a3+ARpc2Q=="),
-            Err(Error::MalformedVerifierKey(
-                "Ed25519 public key must be 32 bytes"
-            ))
+            Err(Error::MalformedVerifierKey("Ed25519 public key must be 32 bytes"))
         ));
         assert!(matches!(
             VerifierKey::parse(&good.replace("c74f20a3", "c74f20a4")),
-            Err(Error::KeyIdMismatch {
-                stated: 0xc74f20a4,
-                computed: 0xc74f20a3
-            })
+            Err(Error::KeyIdMismatch { stated: 0xc74f20a4, computed: 0xc74f20a3 })
         ));
         assert!(matches!(
             VerifierKey::parse(&good.replace("PeterNeumann", "Peter Neumann")),
             Err(Error::InvalidKeyName(_))
         ));
-        assert!(matches!(
-            VerifierKey::parse(&"x".repeat(1000)),
-            Err(Error::MalformedVerifierKey("too long"))
-        ));
+        assert!(matches!(VerifierKey::parse(&"x".repeat(1000)), Err(Error::MalformedVerifierKey("too long"))));
     }
 
     #[test]
     fn key_names_and_private_keys_are_validated() {
         for bad in ["", "a b", "a+b", "tab\there", "nl\n"] {
-            assert!(
-                matches!(validate_key_name(bad), Err(Error::InvalidKeyName(_))),
-                "{bad:?}"
-            );
+            assert!(matches!(validate_key_name(bad), Err(Error::InvalidKeyName(_))), "{bad:?}");
         }
         assert!(validate_key_name(&"n".repeat(MAX_KEY_NAME_LEN + 1)).is_err());
-        assert!(matches!(
-            LogSigner::generate("bad name"),
-            Err(Error::InvalidKeyName(_))
-        ));
-        assert!(matches!(
-            LogSigner::from_pkcs8("log", b"garbage"),
-            Err(Error::InvalidPrivateKey(_))
-        ));
+        assert!(matches!(LogSigner::generate("bad name"), Err(Error::InvalidKeyName(_))));
+        assert!(matches!(LogSigner::from_pkcs8("log", b"garbage"), Err(Error::InvalidPrivateKey(_))));
     }
 }

@@ -55,15 +55,12 @@ pub mod reader;
 pub mod tree;
 pub mod verify;
 
-pub use append::{
-    MAX_APPEND_BATCH, NewNode, append_leaf, append_leaves, append_plan, complete_append,
-};
+pub use append::{MAX_APPEND_BATCH, NewNode, append_leaf, append_leaves, append_plan, complete_append};
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use compact::RootAccumulator;
 pub use error::{Error, Result};
 pub use export::{
-    CheckpointReport, CheckpointStatus, ExportReport, ExportedLeaf, LeafMismatch,
-    MAX_EXPORT_CHECKPOINTS, verify_export,
+    CheckpointReport, CheckpointStatus, ExportReport, ExportedLeaf, LeafMismatch, MAX_EXPORT_CHECKPOINTS, verify_export,
 };
 pub use hash::{HASH_LEN, Hash, empty_root, leaf_hash, node_hash};
 pub use keys::{LogSigner, VerifierKey, validate_key_name};
@@ -71,10 +68,7 @@ pub use memory::MemoryTree;
 pub use note::{NoteLimits, NoteSignature, SignedNote};
 pub use proof::{ConsistencyProof, InclusionProof};
 pub use reader::{NodeReader, consistency_proof, fetch_plan, inclusion_proof, root};
-pub use tree::{
-    MAX_TREE_SIZE, NodeId, NodePlan, consistency_plan, full_subtrees, inclusion_plan, root_plan,
-};
+pub use tree::{MAX_TREE_SIZE, NodeId, NodePlan, consistency_plan, full_subtrees, inclusion_plan, root_plan};
 pub use verify::{
-    root_from_inclusion_proof, verify_consistency, verify_consistency_bytes, verify_inclusion,
-    verify_inclusion_bytes,
+    root_from_inclusion_proof, verify_consistency, verify_consistency_bytes, verify_inclusion, verify_inclusion_bytes,
 };

@@ -50,16 +50,10 @@ impl MemoryTree {
             if self.levels.len() <= level {
                 self.levels.resize_with(level + 1, Vec::new);
             }
-            let row = self
-                .levels
-                .get_mut(level)
-                .ok_or(Error::NodeMissing(node.id))?;
+            let row = self.levels.get_mut(level).ok_or(Error::NodeMissing(node.id))?;
             let expected = row.len() as u64;
             if node.id.index != expected {
-                return Err(Error::NodeOutOfOrder {
-                    id: node.id,
-                    expected,
-                });
+                return Err(Error::NodeOutOfOrder { id: node.id, expected });
             }
             row.push(node.hash);
         }
@@ -76,9 +70,7 @@ impl NodeReader for MemoryTree {
     type Error = Error;
 
     fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>> {
-        ids.iter()
-            .map(|&id| self.node(id).ok_or(Error::NodeMissing(id)))
-            .collect()
+        ids.iter().map(|&id| self.node(id).ok_or(Error::NodeMissing(id))).collect()
     }
 }
 
@@ -97,10 +89,7 @@ mod tests {
         assert_eq!(tree.size(), 3);
         assert_eq!(root(&tree, 3).unwrap(), node_hash(&node_hash(&a, &b), &c));
         assert_eq!(root(&tree, 1).unwrap(), a);
-        assert_eq!(
-            inclusion_proof(&tree, 2, 3).unwrap(),
-            vec![node_hash(&a, &b)]
-        );
+        assert_eq!(inclusion_proof(&tree, 2, 3).unwrap(), vec![node_hash(&a, &b)]);
     }
 
     #[test]
@@ -116,22 +105,10 @@ mod tests {
     fn store_rejects_gaps_and_rewrites() {
         let mut tree = MemoryTree::new();
         let h = leaf_hash(b"x");
-        let gap = NewNode {
-            id: NodeId::leaf(1),
-            hash: h,
-        };
-        assert!(matches!(
-            tree.store(&[gap]),
-            Err(Error::NodeOutOfOrder { expected: 0, .. })
-        ));
+        let gap = NewNode { id: NodeId::leaf(1), hash: h };
+        assert!(matches!(tree.store(&[gap]), Err(Error::NodeOutOfOrder { expected: 0, .. })));
         tree.append_hashes(&[h]).unwrap();
-        let rewrite = NewNode {
-            id: NodeId::leaf(0),
-            hash: h,
-        };
-        assert!(matches!(
-            tree.store(&[rewrite]),
-            Err(Error::NodeOutOfOrder { expected: 1, .. })
-        ));
+        let rewrite = NewNode { id: NodeId::leaf(0), hash: h };
+        assert!(matches!(tree.store(&[rewrite]), Err(Error::NodeOutOfOrder { expected: 1, .. })));
     }
 }

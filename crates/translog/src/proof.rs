@@ -22,28 +22,14 @@ pub struct InclusionProof {
 
 impl InclusionProof {
     /// Builds the proof from a node store.
-    pub fn generate<R: NodeReader + ?Sized>(
-        reader: &R,
-        leaf_index: u64,
-        tree_size: u64,
-    ) -> Result<Self> {
+    pub fn generate<R: NodeReader + ?Sized>(reader: &R, leaf_index: u64, tree_size: u64) -> Result<Self> {
         let hashes = inclusion_proof(reader, leaf_index, tree_size)?;
-        Ok(Self {
-            leaf_index,
-            tree_size,
-            hashes,
-        })
+        Ok(Self { leaf_index, tree_size, hashes })
     }
 
     /// Verifies the proof for `leaf_hash` against `root` (of `tree_size` leaves).
     pub fn verify(&self, leaf_hash: &Hash, root: &Hash) -> Result<()> {
-        verify_inclusion(
-            leaf_hash,
-            self.leaf_index,
-            self.tree_size,
-            &self.hashes,
-            root,
-        )
+        verify_inclusion(leaf_hash, self.leaf_index, self.tree_size, &self.hashes, root)
     }
 }
 
@@ -61,28 +47,14 @@ pub struct ConsistencyProof {
 
 impl ConsistencyProof {
     /// Builds the proof from a node store.
-    pub fn generate<R: NodeReader + ?Sized>(
-        reader: &R,
-        first_size: u64,
-        second_size: u64,
-    ) -> Result<Self> {
+    pub fn generate<R: NodeReader + ?Sized>(reader: &R, first_size: u64, second_size: u64) -> Result<Self> {
         let hashes = consistency_proof(reader, first_size, second_size)?;
-        Ok(Self {
-            first_size,
-            second_size,
-            hashes,
-        })
+        Ok(Self { first_size, second_size, hashes })
     }
 
     /// Verifies that `second_root` extends `first_root`.
     pub fn verify(&self, first_root: &Hash, second_root: &Hash) -> Result<()> {
-        verify_consistency(
-            self.first_size,
-            self.second_size,
-            &self.hashes,
-            first_root,
-            second_root,
-        )
+        verify_consistency(self.first_size, self.second_size, &self.hashes, first_root, second_root)
     }
 }
 
@@ -110,28 +82,18 @@ mod tests {
         assert_eq!(back, proof);
         let r = root(&t, 13).unwrap();
         back.verify(&leaf_hash(&[5]), &r).unwrap();
-        assert!(matches!(
-            back.verify(&leaf_hash(&[6]), &r),
-            Err(Error::RootMismatch { .. })
-        ));
-        assert!(matches!(
-            InclusionProof::generate(&t, 13, 13),
-            Err(Error::IndexBeyondSize { .. })
-        ));
+        assert!(matches!(back.verify(&leaf_hash(&[6]), &r), Err(Error::RootMismatch { .. })));
+        assert!(matches!(InclusionProof::generate(&t, 13, 13), Err(Error::IndexBeyondSize { .. })));
     }
 
     #[test]
     fn consistency_json_round_trip_and_verify() {
         let t = tree();
         let proof = ConsistencyProof::generate(&t, 6, 13).unwrap();
-        let back: ConsistencyProof =
-            serde_json::from_str(&serde_json::to_string(&proof).unwrap()).unwrap();
+        let back: ConsistencyProof = serde_json::from_str(&serde_json::to_string(&proof).unwrap()).unwrap();
         let (r6, r13) = (root(&t, 6).unwrap(), root(&t, 13).unwrap());
         back.verify(&r6, &r13).unwrap();
-        assert!(matches!(
-            back.verify(&r13, &r13),
-            Err(Error::RootMismatch { size: 6, .. })
-        ));
+        assert!(matches!(back.verify(&r13, &r13), Err(Error::RootMismatch { size: 6, .. })));
     }
 
     #[test]

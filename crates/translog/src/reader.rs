@@ -29,10 +29,7 @@ pub(crate) fn read_nodes<R: NodeReader + ?Sized>(reader: &R, ids: &[NodeId]) -> 
     }
     let fetched = reader.nodes(ids).map_err(|e| Error::Reader(Box::new(e)))?;
     if fetched.len() != ids.len() {
-        return Err(Error::ReaderCount {
-            expected: ids.len(),
-            actual: fetched.len(),
-        });
+        return Err(Error::ReaderCount { expected: ids.len(), actual: fetched.len() });
     }
     Ok(fetched)
 }
@@ -45,20 +42,12 @@ pub fn root<R: NodeReader + ?Sized>(reader: &R, size: u64) -> Result<Hash> {
 
 /// The RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves,
 /// bottom-up.
-pub fn inclusion_proof<R: NodeReader + ?Sized>(
-    reader: &R,
-    index: u64,
-    size: u64,
-) -> Result<Vec<Hash>> {
+pub fn inclusion_proof<R: NodeReader + ?Sized>(reader: &R, index: u64, size: u64) -> Result<Vec<Hash>> {
     fetch_plan(reader, &inclusion_plan(index, size)?)
 }
 
 /// The RFC 9162 consistency proof from tree size `first` to `second`.
-pub fn consistency_proof<R: NodeReader + ?Sized>(
-    reader: &R,
-    first: u64,
-    second: u64,
-) -> Result<Vec<Hash>> {
+pub fn consistency_proof<R: NodeReader + ?Sized>(reader: &R, first: u64, second: u64) -> Result<Vec<Hash>> {
     fetch_plan(reader, &consistency_plan(first, second)?)
 }
 
@@ -79,11 +68,7 @@ mod tests {
     impl NodeReader for Faulty {
         type Error = Fire;
         fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, Fire> {
-            if self.short {
-                Ok(vec![leaf_hash(b""); ids.len() - 1])
-            } else {
-                Err(Fire)
-            }
+            if self.short { Ok(vec![leaf_hash(b""); ids.len() - 1]) } else { Err(Fire) }
         }
     }
 
@@ -94,20 +79,13 @@ mod tests {
         assert_eq!(err.to_string(), "node store failed: disk on fire");
         assert!(matches!(
             inclusion_proof(&Faulty { short: true }, 1, 5),
-            Err(Error::ReaderCount {
-                expected: 3,
-                actual: 2
-            })
+            Err(Error::ReaderCount { expected: 3, actual: 2 })
         ));
     }
 
     #[test]
     fn empty_tree_needs_no_read() {
         assert_eq!(root(&Faulty { short: false }, 0).unwrap(), empty_root());
-        assert!(
-            consistency_proof(&Faulty { short: false }, 3, 3)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(consistency_proof(&Faulty { short: false }, 3, 3).unwrap().is_empty());
     }
 }

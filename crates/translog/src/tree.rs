@@ -55,10 +55,7 @@ impl fmt::Display for NodeId {
 
 pub(crate) fn check_size(size: u64) -> Result<()> {
     if size > MAX_TREE_SIZE {
-        return Err(Error::TreeTooLarge {
-            size,
-            max: MAX_TREE_SIZE,
-        });
+        return Err(Error::TreeTooLarge { size, max: MAX_TREE_SIZE });
     }
     Ok(())
 }
@@ -154,10 +151,7 @@ impl NodePlan {
     /// Combines the fetched hashes (in `node_ids()` order) into the output hashes.
     pub fn assemble(&self, fetched: &[Hash]) -> Result<Vec<Hash>> {
         if fetched.len() != self.ids.len() {
-            return Err(Error::ReaderCount {
-                expected: self.ids.len(),
-                actual: fetched.len(),
-            });
+            return Err(Error::ReaderCount { expected: self.ids.len(), actual: fetched.len() });
         }
         self.outputs
             .iter()
@@ -165,10 +159,7 @@ impl NodePlan {
                 fetched
                     .get(range.clone())
                     .and_then(|run| fold_subtrees(run.iter()))
-                    .ok_or(Error::ReaderCount {
-                        expected: self.ids.len(),
-                        actual: fetched.len(),
-                    })
+                    .ok_or(Error::ReaderCount { expected: self.ids.len(), actual: fetched.len() })
             })
             .collect()
     }
@@ -265,19 +256,10 @@ mod tests {
     #[test]
     fn full_subtrees_follow_binary_decomposition() {
         assert_eq!(full_subtrees(0, 0), vec![]);
-        assert_eq!(
-            full_subtrees(0, 7),
-            vec![NodeId::new(2, 0), NodeId::new(1, 2), NodeId::new(0, 6)]
-        );
-        assert_eq!(
-            full_subtrees(8, 11),
-            vec![NodeId::new(1, 4), NodeId::new(0, 10)]
-        );
+        assert_eq!(full_subtrees(0, 7), vec![NodeId::new(2, 0), NodeId::new(1, 2), NodeId::new(0, 6)]);
+        assert_eq!(full_subtrees(8, 11), vec![NodeId::new(1, 4), NodeId::new(0, 10)]);
         // Unaligned start: sizes first grow, then shrink.
-        assert_eq!(
-            full_subtrees(3, 9),
-            vec![NodeId::new(0, 3), NodeId::new(2, 1), NodeId::new(0, 8)]
-        );
+        assert_eq!(full_subtrees(3, 9), vec![NodeId::new(0, 3), NodeId::new(2, 1), NodeId::new(0, 8)]);
         assert_eq!(full_subtrees(0, MAX_TREE_SIZE), vec![NodeId::new(62, 0)]);
     }
 
@@ -292,37 +274,13 @@ mod tests {
 
     #[test]
     fn plans_reject_bad_arguments() {
-        assert!(matches!(
-            root_plan(MAX_TREE_SIZE + 1),
-            Err(Error::TreeTooLarge { .. })
-        ));
-        assert!(matches!(
-            inclusion_plan(3, 3),
-            Err(Error::IndexBeyondSize { index: 3, size: 3 })
-        ));
-        assert!(matches!(
-            inclusion_plan(0, u64::MAX),
-            Err(Error::TreeTooLarge { .. })
-        ));
-        assert!(matches!(
-            consistency_plan(4, 3),
-            Err(Error::SizesOutOfOrder {
-                first: 4,
-                second: 3
-            })
-        ));
-        assert!(matches!(
-            consistency_plan(0, 3),
-            Err(Error::ConsistencyFromEmptyTree)
-        ));
-        assert!(matches!(
-            consistency_plan(1, u64::MAX),
-            Err(Error::TreeTooLarge { .. })
-        ));
-        assert!(matches!(
-            inclusion_proof_len(2, 2),
-            Err(Error::IndexBeyondSize { .. })
-        ));
+        assert!(matches!(root_plan(MAX_TREE_SIZE + 1), Err(Error::TreeTooLarge { .. })));
+        assert!(matches!(inclusion_plan(3, 3), Err(Error::IndexBeyondSize { index: 3, size: 3 })));
+        assert!(matches!(inclusion_plan(0, u64::MAX), Err(Error::TreeTooLarge { .. })));
+        assert!(matches!(consistency_plan(4, 3), Err(Error::SizesOutOfOrder { first: 4, second: 3 })));
+        assert!(matches!(consistency_plan(0, 3), Err(Error::ConsistencyFromEmptyTree)));
+        assert!(matches!(consistency_plan(1, u64::MAX), Err(Error::TreeTooLarge { .. })));
+        assert!(matches!(inclusion_proof_len(2, 2), Err(Error::IndexBeyondSize { .. })));
     }
 
     #[test]
@@ -330,10 +288,7 @@ mod tests {
         let size = MAX_TREE_SIZE - 12_345;
         let plan = inclusion_plan(size - 1, size).unwrap();
         assert!(plan.node_ids().len() <= 2 * 63, "{}", plan.node_ids().len());
-        assert_eq!(
-            plan.output_len(),
-            inclusion_proof_len(size - 1, size).unwrap()
-        );
+        assert_eq!(plan.output_len(), inclusion_proof_len(size - 1, size).unwrap());
         let plan = consistency_plan(size / 3, size).unwrap();
         assert!(plan.node_ids().len() <= 2 * 63);
         assert_eq!(plan.output_len(), consistency_proof_len(size / 3, size));
@@ -345,13 +300,7 @@ mod tests {
         let plan = root_plan(3).unwrap();
         assert_eq!(plan.node_ids(), &[NodeId::new(1, 0), NodeId::leaf(2)]);
         let h = crate::hash::leaf_hash(b"x");
-        assert!(matches!(
-            plan.assemble(&[h]),
-            Err(Error::ReaderCount {
-                expected: 2,
-                actual: 1
-            })
-        ));
+        assert!(matches!(plan.assemble(&[h]), Err(Error::ReaderCount { expected: 2, actual: 1 })));
         assert_eq!(plan.assemble(&[h, h]).unwrap().len(), 1);
         assert!(root_plan(0).unwrap().node_ids().is_empty());
         assert!(consistency_plan(5, 5).unwrap().node_ids().is_empty());

@@ -3,9 +3,8 @@
 //! index or size pair; the verifiers accept them and reject tampering.
 
 use ecert_translog::{
-    Error, Hash, MemoryTree, NodeReader, append_leaf, consistency_proof, empty_root,
-    inclusion_proof, leaf_hash, node_hash, root, root_from_inclusion_proof, verify_consistency,
-    verify_inclusion,
+    Error, Hash, MemoryTree, NodeReader, append_leaf, consistency_proof, empty_root, inclusion_proof, leaf_hash,
+    node_hash, root, root_from_inclusion_proof, verify_consistency, verify_inclusion,
 };
 
 const MAX: u64 = 70;
@@ -57,11 +56,7 @@ fn path(m: usize, leaves: &[Hash]) -> Vec<Hash> {
 fn subproof(m: usize, leaves: &[Hash], complete: bool) -> Vec<Hash> {
     let n = leaves.len();
     if m == n {
-        return if complete {
-            Vec::new()
-        } else {
-            vec![mth(leaves)]
-        };
+        return if complete { Vec::new() } else { vec![mth(leaves)] };
     }
     let k = split(n);
     if m <= k {
@@ -92,11 +87,7 @@ fn build() -> (MemoryTree, Vec<Hash>) {
 fn roots_match_naive_for_every_size() {
     let (tree, leaves) = build();
     for n in 0..=MAX as usize {
-        assert_eq!(
-            root(&tree, n as u64).unwrap(),
-            mth(&leaves[..n]),
-            "size {n}"
-        );
+        assert_eq!(root(&tree, n as u64).unwrap(), mth(&leaves[..n]), "size {n}");
     }
 }
 
@@ -109,10 +100,7 @@ fn inclusion_proofs_match_naive_and_verify() {
             let proof = inclusion_proof(&tree, m as u64, n as u64).unwrap();
             assert_eq!(proof, path(m, &leaves[..n]), "index {m} size {n}");
             verify_inclusion(&leaves[m], m as u64, n as u64, &proof, &r).unwrap();
-            assert_eq!(
-                root_from_inclusion_proof(&leaves[m], m as u64, n as u64, &proof).unwrap(),
-                r
-            );
+            assert_eq!(root_from_inclusion_proof(&leaves[m], m as u64, n as u64, &proof).unwrap(), r);
             // Every single-bit flip in the proof is caught.
             for j in 0..proof.len() {
                 let mut bad = proof.clone();
@@ -142,11 +130,7 @@ fn consistency_proofs_match_naive_and_verify() {
         for m in 1..=n {
             let rm = mth(&leaves[..m]);
             let proof = consistency_proof(&tree, m as u64, n as u64).unwrap();
-            let naive = if m == n {
-                Vec::new()
-            } else {
-                subproof(m, &leaves[..n], true)
-            };
+            let naive = if m == n { Vec::new() } else { subproof(m, &leaves[..n], true) };
             assert_eq!(proof, naive, "m {m} n {n}");
             verify_consistency(m as u64, n as u64, &proof, &rm, &rn).unwrap();
             if m < n {
@@ -185,23 +169,14 @@ impl NodeReader for Counting<'_> {
 #[test]
 fn every_operation_is_one_logarithmic_batch_read() {
     let mut tree = MemoryTree::new();
-    tree.append_data((0..1000u32).map(|i| i.to_be_bytes()))
-        .unwrap();
-    let reader = Counting {
-        inner: &tree,
-        requested: 0.into(),
-        calls: 0.into(),
-    };
+    tree.append_data((0..1000u32).map(|i| i.to_be_bytes())).unwrap();
+    let reader = Counting { inner: &tree, requested: 0.into(), calls: 0.into() };
     for (index, size) in [(0u64, 1000u64), (999, 1000), (511, 999), (700, 777)] {
         reader.requested.set(0);
         reader.calls.set(0);
         inclusion_proof(&reader, index, size).unwrap();
         assert_eq!(reader.calls.get(), 1);
-        assert!(
-            reader.requested.get() <= 2 * 10,
-            "{}",
-            reader.requested.get()
-        );
+        assert!(reader.requested.get() <= 2 * 10, "{}", reader.requested.get());
         reader.requested.set(0);
         consistency_proof(&reader, index + 1, size).ok();
         assert!(reader.requested.get() <= 2 * 10);

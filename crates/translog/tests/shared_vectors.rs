@@ -19,8 +19,7 @@ fn shared_dir() -> PathBuf {
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries =
-        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     for entry in entries {
         let path = entry.unwrap().path();
         if path.is_dir() {
@@ -32,9 +31,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn b64(s: &str) -> Vec<u8> {
-    BASE64
-        .decode(s)
-        .unwrap_or_else(|e| panic!("vector holds invalid base64 {s:?}: {e}"))
+    BASE64.decode(s).unwrap_or_else(|e| panic!("vector holds invalid base64 {s:?}: {e}"))
 }
 
 fn b64_list(list: &Option<Vec<String>>) -> Vec<Vec<u8>> {
@@ -66,11 +63,7 @@ struct ConsistencyVector {
 /// Runs every file under `merkle/<kind>`; returns (files, disagreements).
 fn run(kind: &str) -> (usize, Vec<String>) {
     let dir = shared_dir().join("testvectors/merkle").join(kind);
-    assert!(
-        dir.is_dir(),
-        "shared test data missing: {} (set ECERT_SHARED_DIR)",
-        dir.display()
-    );
+    assert!(dir.is_dir(), "shared test data missing: {} (set ECERT_SHARED_DIR)", dir.display());
     let mut files = Vec::new();
     json_files(&dir, &mut files);
     files.sort();
@@ -82,25 +75,13 @@ fn run(kind: &str) -> (usize, Vec<String>) {
             "inclusion" => {
                 let v: InclusionVector = serde_json::from_str(&text).unwrap();
                 let proof = b64_list(&v.proof);
-                let r = verify_inclusion_bytes(
-                    &b64(&v.leaf_hash),
-                    v.leaf_idx,
-                    v.tree_size,
-                    &proof,
-                    &b64(&v.root),
-                );
+                let r = verify_inclusion_bytes(&b64(&v.leaf_hash), v.leaf_idx, v.tree_size, &proof, &b64(&v.root));
                 (v.want_err, r)
             }
             _ => {
                 let v: ConsistencyVector = serde_json::from_str(&text).unwrap();
                 let proof = b64_list(&v.proof);
-                let r = verify_consistency_bytes(
-                    v.size1,
-                    v.size2,
-                    &proof,
-                    &b64(&v.root1),
-                    &b64(&v.root2),
-                );
+                let r = verify_consistency_bytes(v.size1, v.size2, &proof, &b64(&v.root1), &b64(&v.root2));
                 (v.want_err, r)
             }
         };
@@ -111,10 +92,7 @@ fn run(kind: &str) -> (usize, Vec<String>) {
         };
         let rel = path.strip_prefix(&dir).unwrap_or(path).display();
         let mark = if agrees { "ok  " } else { "FAIL" };
-        println!(
-            "{mark} {kind}/{rel}: want {}, {outcome}",
-            if want_err { "error" } else { "valid" }
-        );
+        println!("{mark} {kind}/{rel}: want {}, {outcome}", if want_err { "error" } else { "valid" });
         if !agrees {
             failures.push(format!("{kind}/{rel}"));
         }

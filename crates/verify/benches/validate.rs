@@ -58,13 +58,23 @@ fn fixture(pki: &TestPki) -> Fixture {
     let parsed = Document::parse(&pdf).expect("parse");
     let fields = parsed.signature_fields(parsed.latest()).expect("fields");
     let sig = fields.iter().find_map(|f| f.signature.clone()).expect("signature");
-    let br: Vec<usize> = sig.dict.get(b"ByteRange").unwrap().value.as_array().unwrap().iter().map(|o| o.value.as_int().unwrap() as usize).collect();
+    let br: Vec<usize> = sig
+        .dict
+        .get(b"ByteRange")
+        .unwrap()
+        .value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.value.as_int().unwrap() as usize)
+        .collect();
     let contents = sig.dict.get(b"Contents").unwrap().value.as_string().unwrap().bytes.clone();
     let len = der_len(&contents);
     let ci = ContentInfo::from_der(&contents[..len]).expect("cms");
     let sd: SignedData = ci.content.decode_as().expect("signed data");
     let si = sd.signer_infos.0.get(0).expect("signer info");
-    let public_key = creds.certificate.inner().tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes().to_vec();
+    let public_key =
+        creds.certificate.inner().tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes().to_vec();
     drop(parsed);
     Fixture {
         covered: [0..br[1], br[2]..br[2] + br[3]],

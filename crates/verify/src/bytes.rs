@@ -224,11 +224,8 @@ fn is_padding(b: u8) -> bool {
 fn coverage_of(doc: &Document<'_>, covered_end: usize) -> Result<(usize, Coverage), VerifyError> {
     let data = doc.data();
     let rest_is_padding = data.get(covered_end..).is_some_and(|r| r.iter().all(|b| is_padding(*b)));
-    let revision = doc
-        .revisions()
-        .iter()
-        .find(|r| r.end == covered_end || r.eof_marker_end == covered_end)
-        .map(|r| r.index);
+    let revision =
+        doc.revisions().iter().find(|r| r.end == covered_end || r.eof_marker_end == covered_end).map(|r| r.index);
     match revision {
         Some(idx) if idx == doc.latest() && rest_is_padding => Ok((idx, Coverage::EntireFile)),
         Some(idx) if idx == doc.latest() => {

@@ -80,9 +80,10 @@ fn extend_to_anchor(
         return false;
     }
     let issuer_name = &current.cert.tbs_certificate.issuer;
-    let candidates = anchors.iter().chain(pool.iter()).filter(|c| {
-        &c.cert.tbs_certificate.subject == issuer_name && c.sha256 != current.sha256
-    });
+    let candidates = anchors
+        .iter()
+        .chain(pool.iter())
+        .filter(|c| &c.cert.tbs_certificate.subject == issuer_name && c.sha256 != current.sha256);
     for candidate in candidates {
         if verify_issued_by(&current, candidate).is_err() {
             continue;

@@ -71,17 +71,16 @@ impl ParsedCert {
 
     /// DER of the SubjectPublicKeyInfo.
     pub fn spki_der(&self) -> Result<Vec<u8>, VerifyError> {
-        self.cert
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .map_err(|e| VerifyError::Certificate(e.to_string()))
+        self.cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| VerifyError::Certificate(e.to_string()))
     }
 
     fn extension<T: for<'a> Decode<'a>>(&self, oid: ObjectIdentifier) -> Option<Result<T, VerifyError>> {
         let exts = self.cert.tbs_certificate.extensions.as_ref()?;
         let ext = exts.iter().find(|e| e.extn_id == oid)?;
-        Some(T::from_der(ext.extn_value.as_bytes()).map_err(|e| VerifyError::Certificate(format!("extension {oid}: {e}"))))
+        Some(
+            T::from_der(ext.extn_value.as_bytes())
+                .map_err(|e| VerifyError::Certificate(format!("extension {oid}: {e}"))),
+        )
     }
 
     pub fn key_usage(&self) -> Result<Option<KeyUsage>, VerifyError> {
@@ -148,10 +147,6 @@ fn to_offset(d: std::time::Duration) -> Option<OffsetDateTime> {
 
 /// Every CERTIFICATE block of a PEM text, as DER.
 pub fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, VerifyError> {
-    let certs = Certificate::load_pem_chain(pem.as_bytes())
-        .map_err(|e| VerifyError::BadAnchor(format!("PEM: {e}")))?;
-    certs
-        .into_iter()
-        .map(|c| c.to_der().map_err(|e| VerifyError::BadAnchor(e.to_string())))
-        .collect()
+    let certs = Certificate::load_pem_chain(pem.as_bytes()).map_err(|e| VerifyError::BadAnchor(format!("PEM: {e}")))?;
+    certs.into_iter().map(|c| c.to_der().map_err(|e| VerifyError::BadAnchor(e.to_string()))).collect()
 }

@@ -204,11 +204,7 @@ fn collect_certs(sd: &SignedData) -> Result<Vec<ParsedCert>, VerifyError> {
     Ok(out)
 }
 
-fn find_signer(
-    sid: &SignerIdentifier,
-    certs: &[ParsedCert],
-    extra: &[ParsedCert],
-) -> Result<ParsedCert, VerifyError> {
+fn find_signer(sid: &SignerIdentifier, certs: &[ParsedCert], extra: &[ParsedCert]) -> Result<ParsedCert, VerifyError> {
     let matches = |c: &&ParsedCert| match sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => {
             c.cert.tbs_certificate.serial_number == ias.serial_number && c.cert.tbs_certificate.issuer == ias.issuer
@@ -260,8 +256,7 @@ impl SignedAttrs {
             match attr.oid {
                 OID_CONTENT_TYPE => {
                     dup(out.content_type.is_some())?;
-                    out.content_type =
-                        Some(single()?.decode_as().map_err(|e| fmt_err(format!("content-type: {e}")))?);
+                    out.content_type = Some(single()?.decode_as().map_err(|e| fmt_err(format!("content-type: {e}")))?);
                 }
                 OID_MESSAGE_DIGEST => {
                     dup(out.message_digest.is_some())?;

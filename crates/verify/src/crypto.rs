@@ -262,7 +262,9 @@ fn pss_digest(sig_alg: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, Ver
             .and_then(|a| a.decode_as::<AlgorithmIdentifierOwned>().ok())
             .ok_or_else(|| VerifyError::UnsupportedAlgorithm("RSA-PSS MGF without hash".into()))?;
         if digest_from_oid(&mgf_hash.oid)? != d {
-            return Err(VerifyError::UnsupportedAlgorithm("RSA-PSS with MGF1 hash differing from the message hash".into()));
+            return Err(VerifyError::UnsupportedAlgorithm(
+                "RSA-PSS with MGF1 hash differing from the message hash".into(),
+            ));
         }
     }
     let h_len = digest::digest(lc_digest(d), b"").as_ref().len() as u32;

@@ -269,9 +269,11 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
                 (Some(o), None) => self.violation(format!("object {} replaced by an unreadable definition", o.id)),
                 (None, Some(n)) => {
                     // Cross-reference streams and object streams are containers of this update.
-                    let container = n.object.value.as_stream().is_some_and(|s| {
-                        matches!(s.dict.get_name(b"Type"), Some(b"XRef") | Some(b"ObjStm"))
-                    });
+                    let container = n
+                        .object
+                        .value
+                        .as_stream()
+                        .is_some_and(|s| matches!(s.dict.get_name(b"Type"), Some(b"XRef") | Some(b"ObjStm")));
                     if !container {
                         new_objects.push(n.id);
                     }
@@ -391,13 +393,14 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
                 // one is judged here.
                 b"AcroForm" => self.explain_acroform_value(old.get(b"AcroForm"), new.get(b"AcroForm"))?,
                 b"Extensions" | b"Version" => {}
-                b"Metadata" if self.doc.resolve_in(self.cur, new.get(b"Metadata").unwrap_or(&Object::from(Value::Null)))
-                    .is_ok_and(|o| is_xmp(&o.value)) => {}
-                other => self.violation(format!(
-                    "catalog {} entry /{} changed",
-                    change.id,
-                    String::from_utf8_lossy(other)
-                )),
+                b"Metadata"
+                    if self
+                        .doc
+                        .resolve_in(self.cur, new.get(b"Metadata").unwrap_or(&Object::from(Value::Null)))
+                        .is_ok_and(|o| is_xmp(&o.value)) => {}
+                other => {
+                    self.violation(format!("catalog {} entry /{} changed", change.id, String::from_utf8_lossy(other)))
+                }
             }
         }
         Ok(())
@@ -446,7 +449,8 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
     fn check_grown(&mut self, old: &[Object], new: &[Object], what: &str) -> PdfResult<()> {
         let old_refs: HashSet<ObjId> = old.iter().filter_map(|o| o.value.as_reference()).collect();
         let new_refs: HashSet<ObjId> = new.iter().filter_map(|o| o.value.as_reference()).collect();
-        if old.iter().any(|o| o.value.as_reference().is_none()) || new.iter().any(|o| o.value.as_reference().is_none()) {
+        if old.iter().any(|o| o.value.as_reference().is_none()) || new.iter().any(|o| o.value.as_reference().is_none())
+        {
             self.violation(format!("{what} holds direct objects"));
         }
         for removed in old_refs.difference(&new_refs) {
@@ -491,7 +495,9 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
         if !self.policy.allow_new_signatures {
             self.violation(format!("new signature in field {field}; the policy forbids further signatures"));
         } else if self.perms.docmdp == Some(1) {
-            self.violation(format!("new signature in field {field}, but the certification (DocMDP P=1) permits no changes"));
+            self.violation(format!(
+                "new signature in field {field}, but the certification (DocMDP P=1) permits no changes"
+            ));
         } else {
             self.permit(ModificationLevel::SignatureAdditions);
         }
@@ -534,7 +540,9 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
         } else if !self.policy.allow_form_filling {
             self.violation(format!("form field '{name}' filled; the policy forbids form filling"));
         } else if self.perms.docmdp == Some(1) {
-            self.violation(format!("form field '{name}' filled, but the certification (DocMDP P=1) permits no changes"));
+            self.violation(format!(
+                "form field '{name}' filled, but the certification (DocMDP P=1) permits no changes"
+            ));
         } else if self.perms.is_locked(&name) {
             self.violation(format!("form field '{name}' is locked by FieldMDP"));
         } else {
@@ -585,7 +593,8 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
     fn explain_annots(&mut self, owner: ObjId, old: &Value, new: &Value) -> PdfResult<()> {
         let old_refs: HashSet<ObjId> =
             old.as_array().unwrap_or(&[]).iter().filter_map(|o| o.value.as_reference()).collect();
-        let new_refs: Vec<ObjId> = new.as_array().unwrap_or(&[]).iter().filter_map(|o| o.value.as_reference()).collect();
+        let new_refs: Vec<ObjId> =
+            new.as_array().unwrap_or(&[]).iter().filter_map(|o| o.value.as_reference()).collect();
         let new_set: HashSet<ObjId> = new_refs.iter().copied().collect();
         for removed in old_refs.difference(&new_set) {
             self.violation(format!("annotation {removed} removed from {owner}"));
@@ -600,7 +609,9 @@ impl<'d, 'a> UpdateCheck<'d, 'a> {
             } else {
                 self.violation(format!(
                     "annotation {added} ({}) added to {owner}",
-                    dict.get_name(b"Subtype").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_else(|| "no subtype".into())
+                    dict.get_name(b"Subtype")
+                        .map(|s| String::from_utf8_lossy(s).into_owned())
+                        .unwrap_or_else(|| "no subtype".into())
                 ));
             }
         }
@@ -702,7 +713,8 @@ fn apply_lock(params: &Dictionary, all_names: &[String], perms: &mut Permissions
 
 /// An XMP metadata stream (/Type /Metadata /Subtype /XML).
 fn is_xmp(v: &Value) -> bool {
-    v.as_stream().is_some_and(|s| s.dict.get_name(b"Type") == Some(b"Metadata") && s.dict.get_name(b"Subtype") == Some(b"XML"))
+    v.as_stream()
+        .is_some_and(|s| s.dict.get_name(b"Type") == Some(b"Metadata") && s.dict.get_name(b"Subtype") == Some(b"XML"))
 }
 
 fn describe(v: &Value) -> String {

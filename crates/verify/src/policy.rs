@@ -103,7 +103,12 @@ impl Default for RevocationPolicy {
 
 impl RevocationPolicy {
     /// Whether an item valid from `this_update` to `next_update` speaks for the time `at`.
-    pub fn covers(&self, this_update: time::OffsetDateTime, next_update: Option<time::OffsetDateTime>, at: time::OffsetDateTime) -> bool {
+    pub fn covers(
+        &self,
+        this_update: time::OffsetDateTime,
+        next_update: Option<time::OffsetDateTime>,
+        at: time::OffsetDateTime,
+    ) -> bool {
         let recent_enough = this_update.checked_add(self.max_staleness).is_none_or(|limit| limit >= at);
         recent_enough && next_update.is_none_or(|next| next >= at)
     }

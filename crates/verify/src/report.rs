@@ -280,12 +280,7 @@ impl Report {
             )
         };
         Report {
-            document: DocumentVerdict {
-                indication,
-                integrity_intact,
-                signature_count: signatures.len(),
-                summary,
-            },
+            document: DocumentVerdict { indication, integrity_intact, signature_count: signatures.len(), summary },
             signatures,
             document_errors,
             validation_time,
@@ -296,11 +291,7 @@ impl Report {
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Document: {} ({})", self.document.indication.as_str(), self.document.summary)?;
-        writeln!(
-            f,
-            "Integrity: {}",
-            if self.document.integrity_intact { "intact" } else { "NOT established" }
-        )?;
+        writeln!(f, "Integrity: {}", if self.document.integrity_intact { "intact" } else { "NOT established" })?;
         for e in &self.document_errors {
             writeln!(f, "  error: {e}")?;
         }
@@ -343,11 +334,7 @@ impl fmt::Display for SignatureReport {
             writeln!(f, "  timestamped:   {t}")?;
         }
         if let Some(d) = &self.algorithms.digest {
-            writeln!(
-                f,
-                "  algorithms:    {d} / {}",
-                self.algorithms.signature.as_deref().unwrap_or("?")
-            )?;
+            writeln!(f, "  algorithms:    {d} / {}", self.algorithms.signature.as_deref().unwrap_or("?"))?;
         }
         for c in &self.disallowed_changes {
             writeln!(f, "  disallowed:    {c}")?;

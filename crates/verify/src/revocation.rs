@@ -107,7 +107,13 @@ impl RevocationData {
     /// Status of `cert` issued by `issuer` at time `at`, from items whose signature verifies
     /// with the issuer (CRL) or the issuer / its delegated responder (OCSP). A revocation wins over
     /// any "good"; "good" counts only from items that are fresh for `at` under `policy`.
-    pub fn status(&self, cert: &ParsedCert, issuer: &ParsedCert, at: OffsetDateTime, policy: &RevocationPolicy) -> RevocationStatus {
+    pub fn status(
+        &self,
+        cert: &ParsedCert,
+        issuer: &ParsedCert,
+        at: OffsetDateTime,
+        policy: &RevocationPolicy,
+    ) -> RevocationStatus {
         let (Ok(cert), Ok(issuer)) = (Certificate::from_der(&cert.der), Certificate::from_der(&issuer.der)) else {
             return RevocationStatus::Unknown;
         };
@@ -167,7 +173,9 @@ impl Evidence {
     fn into_status(self) -> RevocationStatus {
         match (self.fresh, self.stale) {
             (Some((checked_at, source)), _) => RevocationStatus::Good { checked_at, source },
-            (None, Some((this_update, next_update, source))) => RevocationStatus::Stale { this_update, next_update, source },
+            (None, Some((this_update, next_update, source))) => {
+                RevocationStatus::Stale { this_update, next_update, source }
+            }
             (None, None) => RevocationStatus::Unknown,
         }
     }

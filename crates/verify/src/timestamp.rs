@@ -46,7 +46,9 @@ pub fn verify_token(
     )
     .map_err(|e| match e {
         // Policy and availability problems keep their meaning; everything else is a broken token.
-        VerifyError::SignerCertificateMissing | VerifyError::ForbiddenDigest(_) | VerifyError::UnsupportedAlgorithm(_) => e,
+        VerifyError::SignerCertificateMissing
+        | VerifyError::ForbiddenDigest(_)
+        | VerifyError::UnsupportedAlgorithm(_) => e,
         other => ts_err(format!("token CMS: {other}")),
     })?;
     let econtent = sd.econtent.as_deref().ok_or_else(|| ts_err("TSTInfo missing"))?;
@@ -101,7 +103,8 @@ impl TstInfo {
         let (_policy, rest) = der_walk::expect(rest, 0x06, "TSTInfo policy")?;
         let (imprint, rest) = der_walk::expect(rest, 0x30, "messageImprint")?;
         let (alg, after_alg) = der_walk::expect(imprint.content, 0x30, "imprint algorithm")?;
-        let alg = spki::AlgorithmIdentifierOwned::from_der(alg.whole).map_err(|e| ts_err(format!("imprint algorithm: {e}")))?;
+        let alg = spki::AlgorithmIdentifierOwned::from_der(alg.whole)
+            .map_err(|e| ts_err(format!("imprint algorithm: {e}")))?;
         let (hashed, _) = der_walk::expect(after_alg, 0x04, "hashedMessage")?;
         let (_serial, rest) = der_walk::expect(rest, 0x02, "TSTInfo serialNumber")?;
         let (gen_time, _) = der_walk::expect(rest, 0x18, "genTime")?;

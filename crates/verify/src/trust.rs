@@ -66,8 +66,6 @@ impl TrustContext {
 
     /// The registry revocation for a certificate fingerprint, if any.
     pub fn revocation_for(&self, sha256_hex: &str) -> Option<&RegistryRevocation> {
-        self.revocations
-            .iter()
-            .find(|r| r.sha256_fingerprint.eq_ignore_ascii_case(sha256_hex))
+        self.revocations.iter().find(|r| r.sha256_fingerprint.eq_ignore_ascii_case(sha256_hex))
     }
 }

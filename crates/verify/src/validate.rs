@@ -13,11 +13,11 @@ use crate::crypto::KeyInfo;
 use crate::error::VerifyError;
 use crate::modification::Analyzer;
 use crate::policy::ValidationPolicy;
-use crate::revocation::{RevocationData, RevocationStatus};
 use crate::report::{
     Algorithms, Coverage, Indication, Integrity, ModificationLevel, Report, SignatureKind, SignatureReport,
     SignatureTimes, SubIndication,
 };
+use crate::revocation::{RevocationData, RevocationStatus};
 use crate::time_util::rfc3339;
 use crate::timestamp::{self, VerifiedTimestamp};
 use crate::trust::TrustContext;
@@ -245,9 +245,12 @@ impl Context<'_, '_> {
                         report.signer = Some(ts.tsa.summary());
                         let pool: Vec<ParsedCert> = ts.certs.iter().chain(&self.dss_certs).cloned().collect();
                         // A document timestamp is checked at its own time (it is its own proof of existence).
-                        let chain = self.trust_layer(&ts.tsa, &pool, ts.gen_time, true, Purpose::Timestamping, report, v);
+                        let chain =
+                            self.trust_layer(&ts.tsa, &pool, ts.gen_time, true, Purpose::Timestamping, report, v);
                         let none = RevocationData::default();
-                        for finding in self.path_revocation(&chain, &none, ts.gen_time, true, PathRole::DocumentTimestamp) {
+                        for finding in
+                            self.path_revocation(&chain, &none, ts.gen_time, true, PathRole::DocumentTimestamp)
+                        {
                             finding.apply(v);
                         }
                     }
@@ -256,7 +259,13 @@ impl Context<'_, '_> {
             SignatureKind::Signature => {
                 let cades = facts.sub_filter.as_deref() == Some("ETSI.CAdES.detached");
                 let content = Content::Detached { parts: &parts, cades };
-                match cms_layer::verify_signed_data(&facts.contents, content, &self.policy.cms, &allowed, &self.dss_certs) {
+                match cms_layer::verify_signed_data(
+                    &facts.contents,
+                    content,
+                    &self.policy.cms,
+                    &allowed,
+                    &self.dss_certs,
+                ) {
                     Err(e) => v.cms_error(&e),
                     Ok(sd) => {
                         report.algorithms.digest = Some(sd.digest.name().into());
@@ -268,15 +277,25 @@ impl Context<'_, '_> {
                             v.add(
                                 Indication::Indeterminate,
                                 SubIndication::CryptoConstraintsFailure,
-                                format!("RSA key of {bits} bits is below the policy minimum of {}", self.policy.cms.min_rsa_bits),
+                                format!(
+                                    "RSA key of {bits} bits is below the policy minimum of {}",
+                                    self.policy.cms.min_rsa_bits
+                                ),
                             );
                         }
                         let mut pool: Vec<ParsedCert> = sd.certs.iter().chain(&self.dss_certs).cloned().collect();
-                        let (best_time, proven) = self.signature_timestamps(&sd.signature_timestamps, &sd.signature_value, &mut pool, report, v);
+                        let (best_time, proven) = self.signature_timestamps(
+                            &sd.signature_timestamps,
+                            &sd.signature_value,
+                            &mut pool,
+                            report,
+                            v,
+                        );
                         if let Some(claimed) = sd.claimed_signing_time {
                             report.times.claimed.get_or_insert_with(|| rfc3339(claimed));
                         }
-                        let chain = self.trust_layer(&sd.signer, &pool, best_time, proven, Purpose::DocumentSigning, report, v);
+                        let chain =
+                            self.trust_layer(&sd.signer, &pool, best_time, proven, Purpose::DocumentSigning, report, v);
                         self.registry_revocation(&sd.signer, best_time, proven, v);
                         let mut archive = RevocationData::default();
                         if let Some(der) = &sd.adbe_revocation {
@@ -312,9 +331,11 @@ impl Context<'_, '_> {
                     Ok(ts) => ts,
                     // A token we cannot use (weak algorithm, no TSA certificate) only fails to
                     // prove the time; a token that does not match this signature is an attack.
-                    Err(e @ (VerifyError::ForbiddenDigest(_)
-                    | VerifyError::UnsupportedAlgorithm(_)
-                    | VerifyError::SignerCertificateMissing)) => {
+                    Err(
+                        e @ (VerifyError::ForbiddenDigest(_)
+                        | VerifyError::UnsupportedAlgorithm(_)
+                        | VerifyError::SignerCertificateMissing),
+                    ) => {
                         v.reasons.push(format!("signature timestamp ignored: {e}"));
                         continue;
                     }
@@ -325,7 +346,15 @@ impl Context<'_, '_> {
                 };
             report.times.timestamped.get_or_insert_with(|| rfc3339(ts.gen_time));
             let tsa_pool: Vec<ParsedCert> = ts.certs.iter().chain(pool.iter()).cloned().collect();
-            let trusted = match certpath::validate_path(&ts.tsa, &tsa_pool, &self.anchors, ts.gen_time, true, Purpose::Timestamping, &self.policy.trust) {
+            let trusted = match certpath::validate_path(
+                &ts.tsa,
+                &tsa_pool,
+                &self.anchors,
+                ts.gen_time,
+                true,
+                Purpose::Timestamping,
+                &self.policy.trust,
+            ) {
                 // A TSA whose path is revoked (or only stale evidence) at genTime proves nothing:
                 // the token is kept out of the best signature time, its findings become reasons.
                 PathVerdict::Trusted { chain } => {
@@ -463,12 +492,19 @@ impl Context<'_, '_> {
         let when = rfc3339(rev.revoked_at);
         if best_time >= rev.revoked_at {
             if proven {
-                v.add(Indication::TotalFailed, SubIndication::Revoked, format!("signer certificate revoked at {when} ({}), before the proven signing time", rev.reason));
+                v.add(
+                    Indication::TotalFailed,
+                    SubIndication::Revoked,
+                    format!("signer certificate revoked at {when} ({}), before the proven signing time", rev.reason),
+                );
             } else {
                 v.add(
                     Indication::Indeterminate,
                     SubIndication::RevokedNoPoe,
-                    format!("signer certificate revoked at {when} ({}); no timestamp proves the signature is older", rev.reason),
+                    format!(
+                        "signer certificate revoked at {when} ({}); no timestamp proves the signature is older",
+                        rev.reason
+                    ),
                 );
             }
         } else {
@@ -529,8 +565,5 @@ impl Finding {
 
 /// /M of the signature dictionary as written (PDF date string), for the report.
 fn claimed_time(sig: &FoundSignature) -> Option<String> {
-    sig.dict
-        .get(b"M")
-        .and_then(|m| m.value.as_string())
-        .map(|s| String::from_utf8_lossy(&s.bytes).into_owned())
+    sig.dict.get(b"M").and_then(|m| m.value.as_string()).map(|s| String::from_utf8_lossy(&s.bytes).into_owned())
 }

@@ -21,7 +21,10 @@ fn assert_failed(bytes: &[u8], sub: SubIndication, reason_part: &str) {
             && s.sub_indication == Some(sub)
             && (s.reasons.iter().chain(&s.disallowed_changes).any(|r| r.contains(reason_part)))
     });
-    assert!(hit || report.document_errors.iter().any(|e| e.contains(reason_part)), "expected {sub:?} / {reason_part:?}:\n{report}");
+    assert!(
+        hit || report.document_errors.iter().any(|e| e.contains(reason_part)),
+        "expected {sub:?} / {reason_part:?}:\n{report}"
+    );
 }
 
 // ---- baseline -------------------------------------------------------------------------------
@@ -278,7 +281,8 @@ fn shadow_replace_content_object_overwritten() {
     let page = doc.pages(doc.latest()).unwrap().remove(0);
     let content = page.dict.get_ref(b"Contents").expect("single content stream");
     let text = "BT /F1 24 Tf 72 700 Td (REPLACED) Tj ET";
-    let attacked = append_object(&pdf, content.num, &format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()));
+    let attacked =
+        append_object(&pdf, content.num, &format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()));
     assert_failed(&attacked, SubIndication::FormatFailure, "changed");
 }
 
@@ -510,7 +514,8 @@ fn random_byte_mutations_never_panic_and_never_pass() {
             }
             continue;
         }
-        let diffs: Vec<(usize, u8, u8)> = (0..pdf.len()).filter(|&i| pdf[i] != mutated[i]).map(|i| (i, pdf[i], mutated[i])).collect();
+        let diffs: Vec<(usize, u8, u8)> =
+            (0..pdf.len()).filter(|&i| pdf[i] != mutated[i]).map(|i| (i, pdf[i], mutated[i])).collect();
         assert_ne!(
             report.document.indication,
             ecert_verify::Indication::TotalPassed,

@@ -28,7 +28,9 @@ fn corpus_dir() -> PathBuf {
 
 /// Intact: at least one signature and every one cryptographically intact with permitted changes.
 fn integrity_intact(r: &Report) -> bool {
-    r.document_errors.is_empty() && !r.signatures.is_empty() && r.signatures.iter().all(|s| s.integrity == Integrity::Intact)
+    r.document_errors.is_empty()
+        && !r.signatures.is_empty()
+        && r.signatures.iter().all(|s| s.integrity == Integrity::Intact)
 }
 
 fn short(r: &Report) -> String {
@@ -91,7 +93,15 @@ fn corpus_integrity_verdicts() {
                     _ => true,
                 };
                 let ok = verdict_ok && elapsed <= TIME_LIMIT;
-                (ok, format!("{:>5} ms {} {}", elapsed.as_millis(), if intact { "intact  " } else { "rejected" }, short(&report)))
+                (
+                    ok,
+                    format!(
+                        "{:>5} ms {} {}",
+                        elapsed.as_millis(),
+                        if intact { "intact  " } else { "rejected" },
+                        short(&report)
+                    ),
+                )
             }
         };
         if ok {

@@ -54,8 +54,16 @@ struct Case {
 fn matrix() -> Vec<Case> {
     let tsa = pki().test_tsa();
     let mut cases = vec![
-        Case { name: "valid-rsa-bb", pdf: sign_with(&unsigned(), TestSigner::ValidRsa, "Signature1", None), compare_bottom_line: true },
-        Case { name: "valid-ec-bb", pdf: sign_with(&unsigned(), TestSigner::ValidEcP256, "Signature1", None), compare_bottom_line: true },
+        Case {
+            name: "valid-rsa-bb",
+            pdf: sign_with(&unsigned(), TestSigner::ValidRsa, "Signature1", None),
+            compare_bottom_line: true,
+        },
+        Case {
+            name: "valid-ec-bb",
+            pdf: sign_with(&unsigned(), TestSigner::ValidEcP256, "Signature1", None),
+            compare_bottom_line: true,
+        },
         Case {
             name: "valid-rsa-bt",
             pdf: sign_with(&unsigned(), TestSigner::ValidRsa, "Signature1", Some(tsa.as_ref())),
@@ -66,10 +74,26 @@ fn matrix() -> Vec<Case> {
             pdf: sign_with(&signed(), TestSigner::ValidEcP384, "Signature2", None),
             compare_bottom_line: true,
         },
-        Case { name: "wrong-key-usage", pdf: sign_with(&unsigned(), TestSigner::NoDigitalSignature, "Signature1", None), compare_bottom_line: true },
-        Case { name: "not-yet-valid", pdf: sign_with(&unsigned(), TestSigner::NotYetValid, "Signature1", None), compare_bottom_line: true },
-        Case { name: "expired", pdf: sign_with(&unsigned(), TestSigner::Expired, "Signature1", None), compare_bottom_line: true },
-        Case { name: "revoked-bb", pdf: sign_with(&unsigned(), TestSigner::Revoked, "Signature1", None), compare_bottom_line: false },
+        Case {
+            name: "wrong-key-usage",
+            pdf: sign_with(&unsigned(), TestSigner::NoDigitalSignature, "Signature1", None),
+            compare_bottom_line: true,
+        },
+        Case {
+            name: "not-yet-valid",
+            pdf: sign_with(&unsigned(), TestSigner::NotYetValid, "Signature1", None),
+            compare_bottom_line: true,
+        },
+        Case {
+            name: "expired",
+            pdf: sign_with(&unsigned(), TestSigner::Expired, "Signature1", None),
+            compare_bottom_line: true,
+        },
+        Case {
+            name: "revoked-bb",
+            pdf: sign_with(&unsigned(), TestSigner::Revoked, "Signature1", None),
+            compare_bottom_line: false,
+        },
     ];
     let mut tampered = signed();
     let at = tampered.windows(7).position(|w| w == b"Product").unwrap();
@@ -112,7 +136,11 @@ fn verdicts_agree_with_pyhanko() {
         .args(&paths)
         .output()
         .expect("python3 must be installed for the interop suite");
-    assert!(output.status.success(), "pyHanko run failed (is pyhanko installed?): {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "pyHanko run failed (is pyhanko installed?): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let theirs: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pyHanko JSON");
 
     let mut mismatches = 0;

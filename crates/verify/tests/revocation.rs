@@ -18,7 +18,9 @@ use ecert_pki::testpki::TestSigner;
 use ecert_pki::tsp::{TestTsa, TsaClient};
 use ecert_pki::{KeyKind, SignerCredentials, SigningKey};
 use ecert_verify::report::SignatureReport;
-use ecert_verify::{Indication, Integrity, RegistryRevocation, Report, SubIndication, TrustContext, ValidationPolicy, validate_pdf};
+use ecert_verify::{
+    Indication, Integrity, RegistryRevocation, Report, SubIndication, TrustContext, ValidationPolicy, validate_pdf,
+};
 use time::{Duration, OffsetDateTime};
 
 fn sign_ltv(creds: &SignerCredentials, tsa: Option<&dyn TsaClient>, dss: DssData) -> Vec<u8> {
@@ -244,7 +246,8 @@ fn intermediate_ca_with_fresh_clean_crl_passes_and_without_data_is_only_a_reason
 fn stale_crl_for_an_intermediate_is_try_later() {
     let now = pki().now;
     let inter = intermediate();
-    let root_crl = CrlBuilder::new(&pki().root, now - Duration::days(30), now - Duration::days(20), 11).build().unwrap();
+    let root_crl =
+        CrlBuilder::new(&pki().root, now - Duration::days(30), now - Duration::days(20), 11).build().unwrap();
     let report = validate(&sign_under(&inter, &root_crl, None), &trust());
     assert_eq!(verdict(&report), (Indication::Indeterminate, Some(SubIndication::TryLater)), "{report}");
 }
@@ -263,14 +266,19 @@ fn tsa_revoked_at(revoked_at: OffsetDateTime) -> (Arc<TestTsa>, Crl) {
         .unwrap();
     let chain = vec![pki().ca.certificate.clone(), pki().root.certificate.clone()];
     let creds = Arc::new(SignerCredentials::new(key, cert, chain).unwrap());
-    let crl = ca_crl(now - Duration::hours(1), now + Duration::days(7), &[(creds.certificate.serial_bytes(), revoked_at)]);
+    let crl =
+        ca_crl(now - Duration::hours(1), now + Duration::days(7), &[(creds.certificate.serial_bytes(), revoked_at)]);
     (Arc::new(TestTsa::new(creds)), crl)
 }
 
 fn registry_revoked_signer() -> TrustContext {
     let mut t = trust();
     let fp = hex::encode(valid_signer().certificate.sha256_fingerprint());
-    t.add_revocation(RegistryRevocation { sha256_fingerprint: fp, revoked_at: pki().now - Duration::days(30), reason: "key compromise".into() });
+    t.add_revocation(RegistryRevocation {
+        sha256_fingerprint: fp,
+        revoked_at: pki().now - Duration::days(30),
+        reason: "key compromise".into(),
+    });
     t
 }
 

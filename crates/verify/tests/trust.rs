@@ -41,7 +41,11 @@ fn not_yet_valid_signer_fails() {
 fn wrong_key_usage_fails_chain_constraints() {
     for who in [TestSigner::KeyCertSignOnly, TestSigner::NoDigitalSignature] {
         let (ind, sub, _, text) = verdict(who, &trust());
-        assert_eq!((ind, sub), (Indication::TotalFailed, Some(SubIndication::ChainConstraintsFailure)), "{who:?}: {text}");
+        assert_eq!(
+            (ind, sub),
+            (Indication::TotalFailed, Some(SubIndication::ChainConstraintsFailure)),
+            "{who:?}: {text}"
+        );
         assert!(text.contains("key usage"), "{text}");
     }
 }
@@ -78,7 +82,11 @@ fn registry_revocation_before_proven_signing_time_fails_and_after_it_passes() {
     let before = revoked_trust(pki().now - Duration::days(30));
     let report = validate(&pdf, &before);
     let sig = only(&report);
-    assert_eq!((sig.indication, sig.sub_indication), (Indication::TotalFailed, Some(SubIndication::Revoked)), "{report}");
+    assert_eq!(
+        (sig.indication, sig.sub_indication),
+        (Indication::TotalFailed, Some(SubIndication::Revoked)),
+        "{report}"
+    );
 
     let after = revoked_trust(time::OffsetDateTime::now_utc() + Duration::days(30));
     let report = validate(&pdf, &after);
@@ -140,11 +148,19 @@ fn b_lt_valid_signer_passes_with_revocation_evidence() {
 fn b_lt_revoked_signer_fails_with_timestamp_and_is_indeterminate_without() {
     let report = validate(&sign_lt(TestSigner::Revoked, true), &trust());
     let sig = only(&report);
-    assert_eq!((sig.indication, sig.sub_indication), (Indication::TotalFailed, Some(SubIndication::Revoked)), "{report}");
+    assert_eq!(
+        (sig.indication, sig.sub_indication),
+        (Indication::TotalFailed, Some(SubIndication::Revoked)),
+        "{report}"
+    );
 
     let report = validate(&sign_lt(TestSigner::Revoked, false), &trust());
     let sig = only(&report);
-    assert_eq!((sig.indication, sig.sub_indication), (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe)), "{report}");
+    assert_eq!(
+        (sig.indication, sig.sub_indication),
+        (Indication::Indeterminate, Some(SubIndication::RevokedNoPoe)),
+        "{report}"
+    );
 }
 
 #[test]
@@ -154,5 +170,9 @@ fn missing_revocation_data_is_try_later_when_required() {
     let pdf = signed();
     let report = ecert_verify::validate_pdf(&pdf, &policy, &trust(), Some(pki().now));
     let sig = only(&report);
-    assert_eq!((sig.indication, sig.sub_indication), (Indication::Indeterminate, Some(SubIndication::TryLater)), "{report}");
+    assert_eq!(
+        (sig.indication, sig.sub_indication),
+        (Indication::Indeterminate, Some(SubIndication::TryLater)),
+        "{report}"
+    );
 }

@@ -12,15 +12,13 @@ pub(crate) mod trust;
 mod views;
 mod webhooks;
 
-pub use settings::{ExchangeServices, ExchangeSettings, WebhookKey};
-pub use views::{
-    Changes, DocumentDetail, ExchangeDetail, PdfDownload, PushRequest, RegisteredWebhook, Submission,
-};
 pub use push::MAX_IDEMPOTENCY_KEY_LEN;
 pub(crate) use push::new_public_token;
+pub use settings::{ExchangeServices, ExchangeSettings, WebhookKey};
 /// The stable `code` values of a rejected push.
 pub use trust::codes as rejection_codes;
-pub use webhooks::{MAX_WEBHOOKS_PER_INSTITUTION, MAX_WEBHOOK_URL_LEN};
+pub use views::{Changes, DocumentDetail, ExchangeDetail, PdfDownload, PushRequest, RegisteredWebhook, Submission};
+pub use webhooks::{MAX_WEBHOOK_URL_LEN, MAX_WEBHOOKS_PER_INSTITUTION};
 
 use crate::{HubError, Result};
 use ecert_blob::BlobKey;

@@ -19,8 +19,7 @@ use ecert_domain::institution::Institution;
 use ecert_domain::page::{MAX_PAGE_SIZE, PageRequest};
 use ecert_domain::pkr::RegisteredCertificate;
 use ecert_store::exchange::{
-    DocumentRecord, EvidenceRecord, ExchangeRecord, IdempotencyRecord, NewJob, NewSubmission, PkiData,
-    PkiDataRecord,
+    DocumentRecord, EvidenceRecord, ExchangeRecord, IdempotencyRecord, NewJob, NewSubmission, PkiData, PkiDataRecord,
 };
 use ecert_store::{InstitutionFilter, StoreError};
 use ecert_verify::{Report, ValidationPolicy, validate_pdf};
@@ -139,8 +138,9 @@ impl Hub {
             Some(token) => token,
             None => new_public_token()?,
         };
-        let prepared =
-            self.prepare_submission(p, &records, (metadata, public_token), (pdf_sha256, pdf_size), accepted, now).await?;
+        let prepared = self
+            .prepare_submission(p, &records, (metadata, public_token), (pdf_sha256, pdf_size), accepted, now)
+            .await?;
         let idempotency = key.map(|key| IdempotencyRecord {
             issuer: p.institution,
             key,
@@ -220,12 +220,14 @@ impl Hub {
             SignatureVerdict::Passed { signers } => {
                 let mut first = None;
                 for fp in &signers {
-                    let elsewhere = if records.certificates.iter().any(|c| c.fingerprint_sha256.eq_ignore_ascii_case(fp)) {
-                        None
-                    } else {
-                        self.store().find_certificate_by_fingerprint(fp).await?
-                    };
-                    let record = trust::check_passed_signer(cab, fp, &records.certificates, elsewhere.as_ref(), now, &json)?;
+                    let elsewhere =
+                        if records.certificates.iter().any(|c| c.fingerprint_sha256.eq_ignore_ascii_case(fp)) {
+                            None
+                        } else {
+                            self.store().find_certificate_by_fingerprint(fp).await?
+                        };
+                    let record =
+                        trust::check_passed_signer(cab, fp, &records.certificates, elsewhere.as_ref(), now, &json)?;
                     first.get_or_insert_with(|| record.clone());
                 }
                 first.ok_or_else(|| HubError::Internal("a passed report without signers".into()))?
@@ -288,7 +290,9 @@ impl Hub {
             candidates.push(institution);
         }
         route(metadata, &candidates, today, |i, t| i.accepts(t)).map_err(|e| match e {
-            RoutingError::NoReceiver { .. } => HubError::rejected(codes::NO_RECEIVER, e.to_string(), Some(report.clone())),
+            RoutingError::NoReceiver { .. } => {
+                HubError::rejected(codes::NO_RECEIVER, e.to_string(), Some(report.clone()))
+            }
             RoutingError::UnknownReceiver { .. } | RoutingError::IneligibleReceiver { .. } => {
                 HubError::invalid("receiving_authority", e.to_string())
             }
@@ -297,7 +301,12 @@ impl Hub {
 
     /// The one audit event a rejected push leaves: the PDF's hash, about the CAB, nothing else stored.
     async fn record_rejection(&self, p: &Principal, pdf_sha256: &Digest, rejection: &Rejection) -> Result<()> {
-        let mut event = self.event(p, EventType::DocumentRejected, Some(p.institution), vec![format!("rejection:{}", rejection.code)]);
+        let mut event = self.event(
+            p,
+            EventType::DocumentRejected,
+            Some(p.institution),
+            vec![format!("rejection:{}", rejection.code)],
+        );
         event.after = Some(*pdf_sha256);
         self.store().append_audit_event(&event).await?;
         Ok(())
@@ -331,7 +340,8 @@ impl Hub {
             submitted_leaf: 0,
             updated_at: now,
         };
-        let evidence = EvidenceRecord { document: document.id, report_json: accepted.report.to_string(), created_at: now };
+        let evidence =
+            EvidenceRecord { document: document.id, report_json: accepted.report.to_string(), created_at: now };
         let pki_data = PkiDataRecord {
             document: document.id,
             data: PkiData {
@@ -372,19 +382,26 @@ impl Hub {
         // The leaf commits to every part of the document's evidence bundle (metadata, report, PKI data).
         let parts = super::bundle::evidence_parts(&document, &evidence.report_json, &pki_data.data);
         let commitment = ecert_evidence::evidence_commitment(&parts);
-        let mut submitted = self.event(p, EventType::DocumentSubmitted, Some(p.institution), vec![
-            doc_subject.clone(),
-            format!("certificate:{}", accepted.signer.id),
-            ecert_evidence::evidence_subject(&commitment),
-        ]);
+        let mut submitted = self.event(
+            p,
+            EventType::DocumentSubmitted,
+            Some(p.institution),
+            vec![
+                doc_subject.clone(),
+                format!("certificate:{}", accepted.signer.id),
+                ecert_evidence::evidence_subject(&commitment),
+            ],
+        );
         submitted.after = Some(pdf_sha256);
         let mut events = vec![submitted];
         for exchange in &exchanges {
             events.push(
-                self.event(p, EventType::DocumentRouted, Some(exchange.receiver), vec![
-                    doc_subject.clone(),
-                    format!("exchange:{}", exchange.id),
-                ])
+                self.event(
+                    p,
+                    EventType::DocumentRouted,
+                    Some(exchange.receiver),
+                    vec![doc_subject.clone(), format!("exchange:{}", exchange.id)],
+                )
                 .after(exchange),
             );
         }
@@ -457,7 +474,8 @@ impl Hub {
             return self.replayed_submission(found.document).await;
         }
         if what.contains("pdf_sha256")
-            && let Some(original) = self.store().find_document_by_pdf_sha256(p.institution, &document.pdf_sha256).await?
+            && let Some(original) =
+                self.store().find_document_by_pdf_sha256(p.institution, &document.pdf_sha256).await?
         {
             return self.replayed_submission(original.id).await;
         }

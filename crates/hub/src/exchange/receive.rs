@@ -64,10 +64,12 @@ impl Hub {
 
     /// An event about one exchange, readable by its receiver.
     fn exchange_event(&self, p: &Principal, event_type: EventType, exchange: &ExchangeRecord) -> AuditEvent {
-        self.event(p, event_type, Some(exchange.receiver), vec![
-            format!("document:{}", exchange.document),
-            format!("exchange:{}", exchange.id),
-        ])
+        self.event(
+            p,
+            event_type,
+            Some(exchange.receiver),
+            vec![format!("document:{}", exchange.document), format!("exchange:{}", exchange.id)],
+        )
     }
 
     /// The PDF deletion job due once `exchange` moves to `to`, judged over all the document's exchanges.
@@ -94,7 +96,11 @@ impl Hub {
     }
 
     /// Marks every pending or failed exchange of `items` DELIVERED, in one transaction.
-    async fn mark_delivered(&self, p: &Principal, items: &[ExchangeWithDocument]) -> std::result::Result<bool, StoreError> {
+    async fn mark_delivered(
+        &self,
+        p: &Principal,
+        items: &[ExchangeWithDocument],
+    ) -> std::result::Result<bool, StoreError> {
         let now = self.now();
         let mut transitions = Vec::new();
         let mut events = Vec::new();
@@ -284,8 +290,14 @@ impl Hub {
             let to = delivered.apply(DeliveryEvent::Acknowledged).map_err(|e| HubError::Conflict(e.to_string()))?;
             events.push(self.exchange_event(p, EventType::DocumentAcknowledged, &found.exchange));
             let jobs: Vec<NewJob> = self.deletion_job(&found.document, id, to, now).await?.into_iter().collect();
-            let transition =
-                ExchangeTransition { exchange: id, from, to, reply: Some(reply.clone()), delivery_error: None, at: now };
+            let transition = ExchangeTransition {
+                exchange: id,
+                from,
+                to,
+                reply: Some(reply.clone()),
+                delivery_error: None,
+                at: now,
+            };
             let update = ExchangeUpdate {
                 transitions: std::slice::from_ref(&transition),
                 new_jobs: &jobs,
@@ -294,8 +306,10 @@ impl Hub {
             };
             match self.store().update_exchanges(&update).await {
                 Ok(receipts) => {
-                    let receipt =
-                        receipts.last().copied().ok_or_else(|| HubError::Internal("update returned no receipt".into()))?;
+                    let receipt = receipts
+                        .last()
+                        .copied()
+                        .ok_or_else(|| HubError::Internal("update returned no receipt".into()))?;
                     let mut exchange = found.exchange;
                     exchange.status = to;
                     exchange.reply = Some(reply);

@@ -18,11 +18,7 @@ impl Hub {
     /// The document if `p` may read its metadata: its issuer or the operator.
     async fn readable_document(&self, p: &Principal, id: DocumentId) -> Result<DocumentRecord> {
         require(p, Permission::ReadDocuments)?;
-        self.store()
-            .get_document(id)
-            .await?
-            .filter(|d| p.can_access(d.issuer))
-            .ok_or(HubError::NotFound("document"))
+        self.store().get_document(id).await?.filter(|d| p.can_access(d.issuer)).ok_or(HubError::NotFound("document"))
     }
 
     pub async fn list_documents(
@@ -82,8 +78,10 @@ impl Hub {
                 .after(&validated);
             match self.store().change_document_status(&validated, &jobs, std::slice::from_ref(&event)).await {
                 Ok(receipts) => {
-                    let receipt =
-                        receipts.first().copied().ok_or_else(|| HubError::Internal("update returned no receipt".into()))?;
+                    let receipt = receipts
+                        .first()
+                        .copied()
+                        .ok_or_else(|| HubError::Internal("update returned no receipt".into()))?;
                     return Ok((validated, receipt));
                 }
                 Err(StoreError::Stale(_)) if attempt == 1 => continue,

@@ -129,11 +129,8 @@ pub(super) fn judge_report(report: &Report, json: &serde_json::Value) -> Result<
             None => Err(reject(codes::SIGNATURE_INVALID, "a passed signature names no signer certificate", json)),
         };
     }
-    let failing = report
-        .signatures
-        .iter()
-        .find(|s| s.indication != Indication::TotalPassed)
-        .or(signed.first().copied());
+    let failing =
+        report.signatures.iter().find(|s| s.indication != Indication::TotalPassed).or(signed.first().copied());
     let Some(failing) = failing else {
         return Err(reject(codes::SIGNATURE_INVALID, report.document.summary.clone(), json));
     };
@@ -162,10 +159,16 @@ pub(super) fn untrusted_signer(
     json: &serde_json::Value,
 ) -> HubError {
     match record {
-        None => reject(codes::SIGNER_NOT_REGISTERED, format!("the signer certificate is not in the Public Key Registry ({detail})"), json),
-        Some(r) if r.institution != cab => {
-            reject(codes::SIGNER_OTHER_CAB, format!("the signer certificate is registered to another CAB ({detail})"), json)
-        }
+        None => reject(
+            codes::SIGNER_NOT_REGISTERED,
+            format!("the signer certificate is not in the Public Key Registry ({detail})"),
+            json,
+        ),
+        Some(r) if r.institution != cab => reject(
+            codes::SIGNER_OTHER_CAB,
+            format!("the signer certificate is registered to another CAB ({detail})"),
+            json,
+        ),
         Some(r) => match registry_problem(r, now) {
             Some((code, why)) => reject(code, format!("{why} ({detail})"), json),
             None => reject(codes::SIGNATURE_INVALID, detail, json),
@@ -183,7 +186,10 @@ fn registry_problem(record: &RegisteredCertificate, now: OffsetDateTime) -> Opti
     if now < record.not_before || now > record.not_after {
         return Some((
             codes::CERTIFICATE_EXPIRED,
-            format!("the signer certificate {} is valid {} to {}, not now", record.id, record.not_before, record.not_after),
+            format!(
+                "the signer certificate {} is valid {} to {}, not now",
+                record.id, record.not_before, record.not_after
+            ),
         ));
     }
     None
@@ -257,8 +263,7 @@ pub(super) fn registry_facts(
     scope_entries: &[ScopeEntryId],
     signer: &RegisteredCertificate,
 ) -> String {
-    let accreditations: Vec<_> =
-        records.accreditations.iter().filter(|a| a.is_valid_on(today)).map(|a| a.id).collect();
+    let accreditations: Vec<_> = records.accreditations.iter().filter(|a| a.is_valid_on(today)).map(|a| a.id).collect();
     serde_json::json!({
         "cab": records.institution.id,
         "cab_status": records.institution.status_on(today).code(),
@@ -385,7 +390,8 @@ mod tests {
     fn the_registry_tells_why_a_signer_is_not_trusted() {
         let json = serde_json::json!({});
         let cab = InstitutionId::new();
-        let reason = |record: Option<&RegisteredCertificate>, now| untrusted_signer(cab, record, now, "x".into(), &json);
+        let reason =
+            |record: Option<&RegisteredCertificate>, now| untrusted_signer(cab, record, now, "x".into(), &json);
         assert_eq!(code::<()>(Err(reason(None, NOW))), codes::SIGNER_NOT_REGISTERED);
         assert_eq!(code::<()>(Err(reason(Some(&cert(InstitutionId::new())), NOW))), codes::SIGNER_OTHER_CAB);
         let mut revoked = cert(cab);
@@ -445,7 +451,11 @@ mod tests {
             designated_by: None,
             certificate_number: "A-1".into(),
             valid_from: day - time::Duration::days(100),
-            valid_until: if accreditation_valid { day + time::Duration::days(100) } else { day - time::Duration::days(1) },
+            valid_until: if accreditation_valid {
+                day + time::Duration::days(100)
+            } else {
+                day - time::Duration::days(1)
+            },
             suspended: false,
             created_at: NOW,
         };
@@ -459,7 +469,12 @@ mod tests {
             valid_until: None,
             created_at: NOW,
         };
-        CabRecords { institution: cab.clone(), accreditations: vec![accreditation], scope: vec![entry], certificates: vec![] }
+        CabRecords {
+            institution: cab.clone(),
+            accreditations: vec![accreditation],
+            scope: vec![entry],
+            certificates: vec![],
+        }
     }
 
     fn document(hs: &[&str], destination: &str) -> DocumentMetadata {

@@ -111,7 +111,10 @@ mod tests {
 
     #[test]
     fn webhook_urls() {
-        assert_eq!(check_webhook_url(" https://hooks.example.uz/ecert ", false).unwrap(), "https://hooks.example.uz/ecert");
+        assert_eq!(
+            check_webhook_url(" https://hooks.example.uz/ecert ", false).unwrap(),
+            "https://hooks.example.uz/ecert"
+        );
         assert_eq!(check_webhook_url("http://127.0.0.1:8080/h", true).unwrap(), "http://127.0.0.1:8080/h");
         assert!(reason("http://hooks.example.uz/", false).contains("https"));
         assert!(reason("ftp://hooks.example.uz/", true).contains("https"));
@@ -120,7 +123,9 @@ mod tests {
         assert!(reason("https://user@hooks.example.uz/", false).contains("user name"));
         assert!(reason("https://hooks.example.uz/#x", false).contains("fragment"));
         assert!(reason("", false).contains("characters"));
-        assert!(reason(&format!("https://h.example/{}", "a".repeat(MAX_WEBHOOK_URL_LEN)), false).contains("characters"));
+        assert!(
+            reason(&format!("https://h.example/{}", "a".repeat(MAX_WEBHOOK_URL_LEN)), false).contains("characters")
+        );
         assert!(reason("data:text/plain,hi", true).contains("https"));
         for internal in [
             "https://127.0.0.1/h",

@@ -19,9 +19,9 @@ pub use secret::{
     sign_notification, verify_notification_signature,
 };
 pub use sweep::{ORPHAN_MIN_AGE, SWEEP_INTERVAL, SweepReport};
+pub(crate) use webhook::is_public_ip;
 pub use webhook::{DeliveryOutcome, NOTIFICATION_ID_HEADER, Notification, WebhookClient};
 pub use worker::{WORKER_BATCH, backoff};
-pub(crate) use webhook::is_public_ip;
 
 use crate::exchange::pdf_blob_key;
 use ecert_blob::BlobKey;

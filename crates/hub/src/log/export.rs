@@ -54,12 +54,8 @@ fn write_line(out: &mut dyn Write, line: &Line) -> Result<()> {
 /// judging them is the verifier's job.
 pub async fn write_export(store: &dyn Store, vkey: &VerifierKey, out: &mut dyn Write) -> Result<ExportSummary> {
     let tree_size = store.log_size().await?;
-    let header = Line::Header {
-        format: EXPORT_FORMAT.into(),
-        origin: vkey.name().into(),
-        vkey: vkey.to_string(),
-        tree_size,
-    };
+    let header =
+        Line::Header { format: EXPORT_FORMAT.into(), origin: vkey.name().into(), vkey: vkey.to_string(), tree_size };
     write_line(out, &header)?;
     let mut summary = ExportSummary { tree_size, leaves: 0, checkpoints: 0 };
     let mut after = None;
@@ -81,7 +77,8 @@ pub async fn write_export(store: &dyn Store, vkey: &VerifierKey, out: &mut dyn W
         let Some(last) = page.last() else { break };
         from = last.index.saturating_add(1);
         for leaf in page.into_iter().filter(|l| l.index < tree_size) {
-            let line = Line::Leaf { index: leaf.index, data: BASE64.encode(&leaf.data), leaf_hash: leaf.stored_leaf_hash };
+            let line =
+                Line::Leaf { index: leaf.index, data: BASE64.encode(&leaf.data), leaf_hash: leaf.stored_leaf_hash };
             write_line(out, &line)?;
             summary.leaves += 1;
         }
@@ -124,7 +121,11 @@ impl fmt::Display for ExportVerification {
             writeln!(f, "key: the export names a different key than the trusted one")?;
         }
         if self.stated_tree_size != self.report.leaf_count {
-            writeln!(f, "INCOMPLETE: {} leaves present, header states {}", self.report.leaf_count, self.stated_tree_size)?;
+            writeln!(
+                f,
+                "INCOMPLETE: {} leaves present, header states {}",
+                self.report.leaf_count, self.stated_tree_size
+            )?;
         }
         if self.report.leaf_count > 0 && self.report.checkpoints.is_empty() {
             writeln!(f, "UNANCHORED: no signed checkpoint in the export")?;
@@ -236,9 +237,8 @@ pub fn verify_export_file(input: impl BufRead, trusted_key: Option<&VerifierKey>
         }
     };
     let mut leaves = LeafLines { lines, first, error: None };
-    let report = verify_export(&mut leaves, &checkpoints, key).map_err(|e| {
-        HubError::invalid("export", format!("line {}: {e}", leaves.lines.number))
-    })?;
+    let report = verify_export(&mut leaves, &checkpoints, key)
+        .map_err(|e| HubError::invalid("export", format!("line {}: {e}", leaves.lines.number)))?;
     if let Some(e) = leaves.error {
         return Err(e);
     }

@@ -31,12 +31,7 @@ pub fn deflate(data: &[u8]) -> Vec<u8> {
 
 impl Fixture {
     pub fn new() -> Self {
-        Fixture {
-            bytes: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
-            pending: BTreeMap::new(),
-            last_xref: None,
-            size: 1,
-        }
+        Fixture { bytes: b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(), pending: BTreeMap::new(), last_xref: None, size: 1 }
     }
 
     fn note(&mut self, num: u32, entry: Entry) {
@@ -55,12 +50,7 @@ impl Fixture {
     /// Writes a stream object with the given extra dictionary entries.
     pub fn stream(&mut self, num: u32, dict_extra: &str, data: &[u8]) -> usize {
         let offset = self.bytes.len();
-        write!(
-            self.bytes,
-            "{num} 0 obj\n<< /Length {} {dict_extra} >>\nstream\n",
-            data.len()
-        )
-        .unwrap();
+        write!(self.bytes, "{num} 0 obj\n<< /Length {} {dict_extra} >>\nstream\n", data.len()).unwrap();
         self.bytes.extend_from_slice(data);
         self.bytes.extend_from_slice(b"\nendstream\nendobj\n");
         self.note(num, Entry::InFile(offset));
@@ -90,28 +80,15 @@ impl Fixture {
         }
         let data = format!("{header}{body}");
         let compressed = deflate(data.as_bytes());
-        let extra = format!(
-            "/Type /ObjStm /N {} /First {} /Filter /FlateDecode",
-            members.len(),
-            header.len()
-        );
+        let extra = format!("/Type /ObjStm /N {} /First {} /Filter /FlateDecode", members.len(), header.len());
         self.stream(num, &extra, &compressed);
         for (index, (member, _)) in members.iter().enumerate() {
-            self.note(
-                *member,
-                Entry::Compressed {
-                    stream: num,
-                    index: index as u32,
-                },
-            );
+            self.note(*member, Entry::Compressed { stream: num, index: index as u32 });
         }
     }
 
     fn trailer_common(&self, extra: &str) -> String {
-        let prev = self
-            .last_xref
-            .map(|p| format!(" /Prev {p}"))
-            .unwrap_or_default();
+        let prev = self.last_xref.map(|p| format!(" /Prev {p}")).unwrap_or_default();
         format!("/Size {} /Root 1 0 R{prev} {extra}", self.size)
     }
 
@@ -179,10 +156,7 @@ impl Fixture {
                 }
                 prev = *row;
             }
-            (
-                deflate(&encoded),
-                "/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >>",
-            )
+            (deflate(&encoded), "/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 7 >>")
         } else {
             (rows.concat(), "")
         };
@@ -202,10 +176,7 @@ impl Fixture {
 /// A minimal one-page document body: catalog 1, pages 2, page 3, content 4.
 pub fn basic_objects(f: &mut Fixture) {
     f.obj(1, "<< /Type /Catalog /Pages 2 0 R >>");
-    f.obj(
-        2,
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 612 792] >>",
-    );
+    f.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 612 792] >>");
     f.obj(3, "<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>");
     f.stream(4, "", b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET");
 }

@@ -26,7 +26,11 @@ pub fn sign_detached(signer: &SignerCredentials, content: &[u8], options: &CmsSi
 /// issuerSerial. No signing-time: PAdES carries the claimed time in the signature dictionary's
 /// /M entry. The SignerInfo identifies the signer by issuer and serial number; the signer
 /// certificate and `signer.chain` are embedded.
-pub fn sign_detached_digest(signer: &SignerCredentials, content_digest: &[u8], options: &CmsSignOptions) -> Result<Vec<u8>> {
+pub fn sign_detached_digest(
+    signer: &SignerCredentials,
+    content_digest: &[u8],
+    options: &CmsSignOptions,
+) -> Result<Vec<u8>> {
     build_signed_data(signer, &Encapsulated { content_type: ID_DATA, content: None }, content_digest, options, true)
 }
 
@@ -103,11 +107,8 @@ pub(crate) fn build_signed_data(
     } else {
         None
     };
-    let econtent = encap
-        .content
-        .map(|c| der::Any::encode_from(&OctetString::new(c)?))
-        .transpose()
-        .map_err(enc("eContent"))?;
+    let econtent =
+        encap.content.map(|c| der::Any::encode_from(&OctetString::new(c)?)).transpose().map_err(enc("eContent"))?;
     let signed_data = cms::signed_data::SignedData {
         // RFC 5652 §5.1: version 3 when eContentType is not id-data.
         version: if encap.content_type == ID_DATA {
@@ -119,7 +120,9 @@ pub(crate) fn build_signed_data(
         encap_content_info: cms::signed_data::EncapsulatedContentInfo { econtent_type: encap.content_type, econtent },
         certificates,
         crls: None,
-        signer_infos: cms::signed_data::SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(enc("signer infos"))?),
+        signer_infos: cms::signed_data::SignerInfos(
+            SetOfVec::try_from(vec![signer_info]).map_err(enc("signer infos"))?,
+        ),
     };
     let content_info = cms::content_info::ContentInfo {
         content_type: ID_SIGNED_DATA,

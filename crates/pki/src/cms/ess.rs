@@ -70,7 +70,11 @@ impl EssCertId {
         hash_ok && serial_ok
     }
 
-    pub(super) fn from_parts(hash: IdHash, cert_hash: &OctetString, issuer_serial: Option<&IssuerSerial>) -> Result<Self> {
+    pub(super) fn from_parts(
+        hash: IdHash,
+        cert_hash: &OctetString,
+        issuer_serial: Option<&IssuerSerial>,
+    ) -> Result<Self> {
         let issuer_serial = match issuer_serial {
             None => None,
             Some(is) => {

@@ -35,7 +35,10 @@ pub struct SignedData {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignerId {
     /// Issuer Name DER and serial (without leading zeros).
-    IssuerSerial { issuer_der: Vec<u8>, serial: Vec<u8> },
+    IssuerSerial {
+        issuer_der: Vec<u8>,
+        serial: Vec<u8>,
+    },
     SubjectKeyId(Vec<u8>),
 }
 
@@ -175,8 +178,10 @@ impl SignedData {
         if tag != 0x31 {
             return Err(malformed("signerInfos is not a SET"));
         }
-        let signer_infos =
-            encoding::child_tlvs("signerInfos", si_value)?.into_iter().map(SignerInfo::parse).collect::<Result<Vec<_>>>()?;
+        let signer_infos = encoding::child_tlvs("signerInfos", si_value)?
+            .into_iter()
+            .map(SignerInfo::parse)
+            .collect::<Result<Vec<_>>>()?;
         let prefix_len = sd_value.len() - signer_set.len();
         Ok(SignedData {
             der: der_bytes.to_vec(),
@@ -382,7 +387,9 @@ impl SignerInfo {
     }
 
     pub fn content_type_attr(&self) -> Result<Option<ObjectIdentifier>> {
-        self.single_signed_value(ID_CONTENT_TYPE)?.map(|v| v.decode_as::<ObjectIdentifier>().map_err(malformed)).transpose()
+        self.single_signed_value(ID_CONTENT_TYPE)?
+            .map(|v| v.decode_as::<ObjectIdentifier>().map_err(malformed))
+            .transpose()
     }
 
     /// The (unauthenticated, claimed) signing-time attribute, if present.
@@ -447,7 +454,8 @@ impl SignerInfo {
     /// Verifies the signature over the signed attributes with `cert`'s key. Signed attributes are
     /// required (CAdES and RFC 3161 tokens always have them).
     pub fn verify_signature(&self, cert: &Certificate) -> Result<()> {
-        let attrs = self.signed_attrs_der.as_deref().ok_or_else(|| Error::Cms("SignerInfo has no signed attributes".into()))?;
+        let attrs =
+            self.signed_attrs_der.as_deref().ok_or_else(|| Error::Cms("SignerInfo has no signed attributes".into()))?;
         let alg = self.signature_algorithm()?;
         alg::verify_signature(cert.spki_der(), &alg, attrs, &self.signature)
     }
@@ -483,8 +491,5 @@ impl SignerInfo {
 }
 
 fn parse_attributes(value: &[u8]) -> Result<Vec<Attribute>> {
-    encoding::child_tlvs("attributes", value)?
-        .into_iter()
-        .map(|t| Attribute::from_der(t).map_err(malformed))
-        .collect()
+    encoding::child_tlvs("attributes", value)?.into_iter().map(|t| Attribute::from_der(t).map_err(malformed)).collect()
 }

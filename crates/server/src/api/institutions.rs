@@ -188,7 +188,9 @@ async fn check_authorization(
     };
     let query = ScopeQuery { document_type, hs_code, destination, date: q.date.unwrap_or(s.hub.now().date()) };
     let answer = match s.hub.check_authorization(&p, id, &query).await? {
-        Ok(entry) => AuthorizationAnswer { authorized: true, scope_entry: Some(entry), refusal: None, refusal_text: None },
+        Ok(entry) => {
+            AuthorizationAnswer { authorized: true, scope_entry: Some(entry), refusal: None, refusal_text: None }
+        }
         Err(reason) => AuthorizationAnswer {
             authorized: false,
             scope_entry: None,

@@ -5,10 +5,10 @@
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiQuery, Auth};
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use ecert_domain::FieldError;
 use ecert_hub::log::{ConsistencyProof, InclusionProof};
 use serde::{Deserialize, Serialize};

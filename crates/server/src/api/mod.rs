@@ -17,8 +17,8 @@ mod webhooks;
 
 pub use verify::VERIFY_PATH;
 
-use crate::{AppState, HttpLimits};
 use crate::error::Problem;
+use crate::{AppState, HttpLimits};
 use ecert_store::Receipt;
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -58,7 +58,9 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ecert API key").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ecert API key").build(),
+            ),
         );
     }
 }

@@ -34,7 +34,6 @@ pub struct Options {
     pub verification: ecert_server::VerificationConfig,
 }
 
-
 async fn store_for_test(dir: &std::path::Path) -> Arc<dyn ecert_store::Store> {
     if cfg!(feature = "postgres-tests") {
         let url = std::env::var("ECERT_TEST_DATABASE_URL")
@@ -169,8 +168,7 @@ impl Response {
     pub async fn read(res: reqwest::Response) -> Self {
         let status = res.status();
         let headers = res.headers().clone();
-        let content_type =
-            headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Response { status, content_type, headers, body }

@@ -52,21 +52,53 @@ fn matrix() -> Vec<Row> {
         row(M::GET, "/api/v1/countries", None, ALL),
         row(M::POST, "/api/v1/countries", Some(json!({"code": "KG", "name": "Kyrgyzstan"})), OPERATOR_ONLY),
         row(M::GET, "/api/v1/institutions", None, ALL),
-        row(M::POST, "/api/v1/institutions", Some(json!({"country": "KZ", "name": "New", "roles": ["customs"]})), OPERATOR_ONLY),
+        row(
+            M::POST,
+            "/api/v1/institutions",
+            Some(json!({"country": "KZ", "name": "New", "roles": ["customs"]})),
+            OPERATOR_ONLY,
+        ),
         row(M::GET, "/api/v1/institutions/{cab}", None, ALL),
         row(M::POST, "/api/v1/institutions/{cab}/status", Some(json!({"status": "active"})), OPERATOR_ONLY),
         row(M::POST, "/api/v1/institutions/{cab}/withdrawal", Some(json!({})), OWNER_OR_OPERATOR),
-        row(M::PUT, "/api/v1/institutions/{cab}/contacts", Some(json!([{"name": "X", "email": "x@lab.kz"}])), OWNER_OR_OPERATOR),
+        row(
+            M::PUT,
+            "/api/v1/institutions/{cab}/contacts",
+            Some(json!([{"name": "X", "email": "x@lab.kz"}])),
+            OWNER_OR_OPERATOR,
+        ),
         row(M::GET, "/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=847130", None, CAB_READERS),
         row(M::GET, "/api/v1/accreditation-bodies", None, ALL),
-        row(M::POST, "/api/v1/accreditation-bodies", Some(json!({"name": "AB2", "country": "UZ", "arrangement": "ilac_mra"})), OPERATOR_ONLY),
+        row(
+            M::POST,
+            "/api/v1/accreditation-bodies",
+            Some(json!({"name": "AB2", "country": "UZ", "arrangement": "ilac_mra"})),
+            OPERATOR_ONLY,
+        ),
         row(M::GET, "/api/v1/accreditation-bodies/{body}", None, ALL),
         row(M::GET, "/api/v1/institutions/{cab}/accreditations", None, CAB_READERS),
-        row(M::POST, "/api/v1/institutions/{cab}/accreditations", Some(json!({"basis": "iso17020", "body": "{body}", "certificate_number": "N-1", "valid_from": "2026-01-01", "valid_until": "2027-01-01"})), OPERATOR_ONLY),
+        row(
+            M::POST,
+            "/api/v1/institutions/{cab}/accreditations",
+            Some(
+                json!({"basis": "iso17020", "body": "{body}", "certificate_number": "N-1", "valid_from": "2026-01-01", "valid_until": "2027-01-01"}),
+            ),
+            OPERATOR_ONLY,
+        ),
         row(M::GET, "/api/v1/institutions/{cab}/scope", None, CAB_READERS),
-        row(M::POST, "/api/v1/institutions/{cab}/scope", Some(json!({"document_type": "TR", "hs_prefix": "90", "valid_from": "2026-01-01"})), OPERATOR_ONLY),
+        row(
+            M::POST,
+            "/api/v1/institutions/{cab}/scope",
+            Some(json!({"document_type": "TR", "hs_prefix": "90", "valid_from": "2026-01-01"})),
+            OPERATOR_ONLY,
+        ),
         row(M::GET, "/api/v1/institutions/{cab}/certificates", None, CAB_READERS),
-        row(M::POST, "/api/v1/institutions/{cab}/certificates", Some(json!({"certificate": "{cert_pem}"})), OPERATOR_ONLY),
+        row(
+            M::POST,
+            "/api/v1/institutions/{cab}/certificates",
+            Some(json!({"certificate": "{cert_pem}"})),
+            OPERATOR_ONLY,
+        ),
         row(M::GET, "/api/v1/certificates", None, ALL),
         row(M::GET, "/api/v1/certificates/{cert}", None, CAB_READERS),
         row(M::POST, "/api/v1/certificates/{cert}/renewal", Some(json!({"certificate": "{cert_pem2}"})), OPERATOR_ONLY),
@@ -86,7 +118,12 @@ fn matrix() -> Vec<Row> {
         row(M::POST, "/api/v1/documents", Some(json!({})), [Forbidden, Allowed, Allowed, Forbidden, Forbidden]),
         row(M::GET, "/api/v1/documents", None, [Allowed, Allowed, Allowed, Forbidden, Forbidden]),
         row(M::GET, "/api/v1/documents/{doc}", None, [Allowed, Allowed, Hidden, Forbidden, Forbidden]),
-        row(M::POST, "/api/v1/documents/{doc}/status", Some(json!({"status": "SUSPENDED", "reason": "matrix"})), [Forbidden, Allowed, Hidden, Forbidden, Forbidden]),
+        row(
+            M::POST,
+            "/api/v1/documents/{doc}/status",
+            Some(json!({"status": "SUSPENDED", "reason": "matrix"})),
+            [Forbidden, Allowed, Hidden, Forbidden, Forbidden],
+        ),
         // Evidence bundle: the issuer, the document's receivers and the operator; anyone else cannot tell it exists.
         row(M::GET, "/api/v1/documents/{doc}/evidence", None, [Allowed, Allowed, Hidden, Allowed, Hidden]),
         row(M::GET, "/api/v1/exchanges", None, [Allowed, Allowed, Allowed, Allowed, Forbidden]),
@@ -119,18 +156,38 @@ async fn every_endpoint_by_every_role() {
     let keys = [app.op().to_owned(), app.cab().to_owned(), other_cab, app.receiver().to_owned(), focal];
 
     let cab = app.demo.cab_id.clone();
-    let cert = app.post(&format!("/api/v1/institutions/{cab}/certificates"), app.op(),
-        json!({"certificate": signer_pem(TestSigner::ValidRsa)})).await.body["data"]["id"].as_str().unwrap().to_owned();
-    let body = app.get("/api/v1/accreditation-bodies", app.op()).await.body["items"][0]["id"].as_str().unwrap().to_owned();
-    let key = app.post(&format!("/api/v1/institutions/{cab}/api-keys"), app.op(), json!({"label": "victim"}))
-        .await.body["data"]["record"]["id"].as_str().unwrap().to_owned();
+    let cert = app
+        .post(
+            &format!("/api/v1/institutions/{cab}/certificates"),
+            app.op(),
+            json!({"certificate": signer_pem(TestSigner::ValidRsa)}),
+        )
+        .await
+        .body["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body =
+        app.get("/api/v1/accreditation-bodies", app.op()).await.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let key = app
+        .post(&format!("/api/v1/institutions/{cab}/api-keys"), app.op(), json!({"label": "victim"}))
+        .await
+        .body["data"]["record"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // A pushed document (signed by the certificate above, under the CAB's registered CA) and a webhook.
     let ca = TestPki::shared().expect("test PKI").ca.certificate.to_pem();
     let r = app.post(&format!("/api/v1/institutions/{cab}/certificates"), app.op(), json!({"certificate": ca})).await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let pushed = crate::exchange::push_ok(&app, "KZ-TR-MATRIX-1").await;
-    let webhook = app.post("/api/v1/webhooks", app.receiver(), json!({"url": "https://hooks.example.org/victim"}))
-        .await.body["webhook"]["id"].as_str().unwrap().to_owned();
+    let webhook = app
+        .post("/api/v1/webhooks", app.receiver(), json!({"url": "https://hooks.example.org/victim"}))
+        .await
+        .body["webhook"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let vars = [
         ("cab", cab),
         ("cert", cert),
@@ -147,12 +204,32 @@ async fn every_endpoint_by_every_role() {
 
     // The matrix covers exactly the documented operations.
     let doc = app.call(Method::GET, "/api/openapi.json", None, None).await.body;
-    let documented: BTreeSet<String> = doc["paths"].as_object().unwrap().iter()
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
         .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
         .collect();
     let rows = matrix();
-    let covered: BTreeSet<String> = rows.iter()
-        .map(|r| format!("{} {}", r.method, r.template.split('?').next().unwrap().replace("{cab}", "{id}").replace("{cert}", "{id}").replace("{body}", "{id}").replace("{key}", "{id}").replace("{doc}", "{id}").replace("{exchange}", "{id}").replace("{webhook}", "{id}")))
+    let covered: BTreeSet<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.method,
+                r.template
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .replace("{cab}", "{id}")
+                    .replace("{cert}", "{id}")
+                    .replace("{body}", "{id}")
+                    .replace("{key}", "{id}")
+                    .replace("{doc}", "{id}")
+                    .replace("{exchange}", "{id}")
+                    .replace("{webhook}", "{id}")
+            )
+        })
         .collect();
     assert_eq!(documented, covered, "every documented operation needs a row in the authorization matrix");
 

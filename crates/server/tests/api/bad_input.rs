@@ -16,8 +16,17 @@ async fn malformed_and_unsupported_certificates() {
     let app = TestApp::start().await;
     let path = format!("/api/v1/institutions/{}/certificates", app.demo.cab_id);
     rejected(&app, &path, json!({"certificate": "not a certificate"}), 422, Some("certificate")).await;
-    rejected(&app, &path, json!({"certificate": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}), 422, Some("certificate")).await;
-    for bad in [TestSigner::Expired, TestSigner::NotYetValid, TestSigner::KeyCertSignOnly, TestSigner::NoDigitalSignature] {
+    rejected(
+        &app,
+        &path,
+        json!({"certificate": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}),
+        422,
+        Some("certificate"),
+    )
+    .await;
+    for bad in
+        [TestSigner::Expired, TestSigner::NotYetValid, TestSigner::KeyCertSignOnly, TestSigner::NoDigitalSignature]
+    {
         let before = app.log_size().await;
         let r = app.post(&path, app.op(), json!({"certificate": signer_pem(bad)})).await;
         assert_problem(&r, 422, Some("certificate"));
@@ -30,21 +39,70 @@ async fn malformed_and_unsupported_certificates() {
 #[tokio::test]
 async fn unknown_countries_bad_hs_codes_and_reversed_periods() {
     let app = TestApp::start().await;
-    rejected(&app, "/api/v1/institutions", json!({"country": "XX", "name": "A", "roles": ["customs"]}), 422, Some("country")).await;
+    rejected(
+        &app,
+        "/api/v1/institutions",
+        json!({"country": "XX", "name": "A", "roles": ["customs"]}),
+        422,
+        Some("country"),
+    )
+    .await;
     // A valid ISO code that is not a participating country.
-    rejected(&app, "/api/v1/institutions", json!({"country": "FR", "name": "A", "roles": ["customs"]}), 422, Some("country")).await;
+    rejected(
+        &app,
+        "/api/v1/institutions",
+        json!({"country": "FR", "name": "A", "roles": ["customs"]}),
+        422,
+        Some("country"),
+    )
+    .await;
     rejected(&app, "/api/v1/countries", json!({"code": "XX", "name": "Nowhere"}), 422, Some("code")).await;
     let scope = format!("/api/v1/institutions/{}/scope", app.demo.cab_id);
     for prefix in ["847", "84713", "8471300", "84x1"] {
-        rejected(&app, &scope, json!({"document_type": "TR", "hs_prefix": prefix, "valid_from": "2026-01-01"}), 422, Some("hs_prefix")).await;
+        rejected(
+            &app,
+            &scope,
+            json!({"document_type": "TR", "hs_prefix": prefix, "valid_from": "2026-01-01"}),
+            422,
+            Some("hs_prefix"),
+        )
+        .await;
     }
-    rejected(&app, &scope, json!({"document_type": "TR", "hs_prefix": "84", "valid_from": "2026-02-01", "valid_until": "2026-01-01"}), 422, Some("valid_until")).await;
-    rejected(&app, &scope, json!({"document_type": "TR", "hs_prefix": "84", "destinations": ["ZZ"], "valid_from": "2026-01-01"}), 422, Some("destinations/0")).await;
+    rejected(
+        &app,
+        &scope,
+        json!({"document_type": "TR", "hs_prefix": "84", "valid_from": "2026-02-01", "valid_until": "2026-01-01"}),
+        422,
+        Some("valid_until"),
+    )
+    .await;
+    rejected(
+        &app,
+        &scope,
+        json!({"document_type": "TR", "hs_prefix": "84", "destinations": ["ZZ"], "valid_from": "2026-01-01"}),
+        422,
+        Some("destinations/0"),
+    )
+    .await;
     // Wrong JSON types name the field; broken JSON is a 400.
-    rejected(&app, &scope, json!({"document_type": "TR", "hs_prefix": 84, "valid_from": "2026-01-01"}), 422, Some("hs_prefix")).await;
+    rejected(
+        &app,
+        &scope,
+        json!({"document_type": "TR", "hs_prefix": 84, "valid_from": "2026-01-01"}),
+        422,
+        Some("hs_prefix"),
+    )
+    .await;
     let before = app.log_size().await;
-    let r = app.client.post(format!("{}{scope}", app.base)).bearer_auth(app.op())
-        .header("content-type", "application/json").body("{\"document_type\": ").send().await.unwrap();
+    let r = app
+        .client
+        .post(format!("{}{scope}", app.base))
+        .bearer_auth(app.op())
+        .header("content-type", "application/json")
+        .body("{\"document_type\": ")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(app.log_size().await, before);
 }
@@ -53,7 +111,14 @@ async fn unknown_countries_bad_hs_codes_and_reversed_periods() {
 async fn duplicates_and_double_revocation_conflict() {
     let app = TestApp::start().await;
     rejected(&app, "/api/v1/countries", json!({"code": "UZ", "name": "Uzbekistan"}), 409, None).await;
-    rejected(&app, "/api/v1/institutions", json!({"country": "KZ", "name": "Almaty Product Testing Laboratory", "roles": ["issuing_cab"]}), 409, None).await;
+    rejected(
+        &app,
+        "/api/v1/institutions",
+        json!({"country": "KZ", "name": "Almaty Product Testing Laboratory", "roles": ["issuing_cab"]}),
+        409,
+        None,
+    )
+    .await;
     let path = format!("/api/v1/institutions/{}/certificates", app.demo.cab_id);
     let r = app.post(&path, app.op(), json!({"certificate": signer_pem(TestSigner::ValidEcP384)})).await;
     assert_eq!(r.status, 201);
@@ -69,8 +134,13 @@ async fn duplicates_and_double_revocation_conflict() {
 async fn a_cab_cannot_read_or_change_another_cabs_data() {
     let app = TestApp::start().await;
     let (other_cab, other_key) = app.second_cab().await;
-    let r = app.post(&format!("/api/v1/institutions/{}/certificates", app.demo.cab_id), app.op(),
-        json!({"certificate": signer_pem(TestSigner::ValidRsa)})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/institutions/{}/certificates", app.demo.cab_id),
+            app.op(),
+            json!({"certificate": signer_pem(TestSigner::ValidRsa)}),
+        )
+        .await;
     let cert_id = r.body["data"]["id"].as_str().unwrap().to_owned();
     let cab = &app.demo.cab_id;
     for path in [
@@ -90,7 +160,9 @@ async fn a_cab_cannot_read_or_change_another_cabs_data() {
     let before = app.log_size().await;
     let r = app.post(&format!("/api/v1/institutions/{cab}/withdrawal"), &other_key, json!({})).await;
     assert_problem(&r, 404, None);
-    let r = app.call(reqwest::Method::PUT, &format!("/api/v1/institutions/{cab}/contacts"), Some(&other_key), Some(json!([]))).await;
+    let r = app
+        .call(reqwest::Method::PUT, &format!("/api/v1/institutions/{cab}/contacts"), Some(&other_key), Some(json!([])))
+        .await;
     assert_problem(&r, 404, None);
     assert_eq!(app.log_size().await, before);
     let _ = other_cab;

@@ -76,8 +76,11 @@ async fn a_status_change_shows_in_a_later_bundle_which_still_verifies() {
     let app = app().await;
     let pushed = push_ok(&app, "KZ-TR-EVIDENCE-2").await;
     let r = app
-        .post(&format!("/api/v1/documents/{}/status", pushed.document), app.cab(),
-            serde_json::json!({"status": "SUSPENDED", "reason": "under review"}))
+        .post(
+            &format!("/api/v1/documents/{}/status", pushed.document),
+            app.cab(),
+            serde_json::json!({"status": "SUSPENDED", "reason": "under review"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let (r, bytes) = fetch(&app, &pushed.document, app.op()).await;
@@ -107,7 +110,8 @@ async fn issuer_receiver_and_operator_may_fetch_it_others_see_nothing() {
     }
     let (r, _) = fetch(&app, &uuid::Uuid::now_v7().to_string(), app.op()).await;
     assert_problem(&r, 404, None);
-    let r = app.call(reqwest::Method::GET, &format!("/api/v1/documents/{}/evidence", pushed.document), None, None).await;
+    let r =
+        app.call(reqwest::Method::GET, &format!("/api/v1/documents/{}/evidence", pushed.document), None, None).await;
     assert_eq!(r.status, 401);
 }
 

@@ -57,7 +57,13 @@ async fn send_form(app: &TestApp, key: &str, form: Form, idempotency_key: Option
     Response::read(req.send().await.expect("request")).await
 }
 
-pub(crate) async fn push(app: &TestApp, key: &str, metadata: &Value, pdf: &[u8], idempotency_key: Option<&str>) -> Response {
+pub(crate) async fn push(
+    app: &TestApp,
+    key: &str,
+    metadata: &Value,
+    pdf: &[u8],
+    idempotency_key: Option<&str>,
+) -> Response {
     send_form(app, key, form(metadata, pdf), idempotency_key).await
 }
 

@@ -43,7 +43,8 @@ async fn document_is_valid_and_every_operation_is_described() {
             assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
             for p in path.split('/').filter(|s| s.starts_with('{')) {
                 let name = p.trim_matches(|c| c == '{' || c == '}');
-                let documented = op["parameters"].as_array().into_iter().flatten().any(|x| x["name"] == name && x["in"] == "path");
+                let documented =
+                    op["parameters"].as_array().into_iter().flatten().any(|x| x["name"] == name && x["in"] == "path");
                 assert!(documented, "{method} {path}: path parameter {name} undocumented");
             }
         }
@@ -67,11 +68,25 @@ async fn swagger_ui_health_readiness_metrics_and_fallbacks() {
     assert!(text.contains("ecert_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"}"), "{text}");
     assert_problem(&app.call(Method::GET, "/api/v1/nope", None, None).await, 404, None);
     assert_problem(&app.call(Method::PATCH, "/api/v1/countries", Some(app.op()), None).await, 405, None);
-    let wrong_type = app.client.post(format!("{}/api/v1/countries", app.base)).bearer_auth(app.op())
-        .header("content-type", "text/plain").body("x").send().await.unwrap();
+    let wrong_type = app
+        .client
+        .post(format!("{}/api/v1/countries", app.base))
+        .bearer_auth(app.op())
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_type.status(), 415);
     let huge = "x".repeat(300 * 1024);
-    let too_big = app.client.post(format!("{}/api/v1/countries", app.base)).bearer_auth(app.op())
-        .header("content-type", "application/json").body(format!("{{\"code\":\"{huge}\"}}")).send().await.unwrap();
+    let too_big = app
+        .client
+        .post(format!("{}/api/v1/countries", app.base))
+        .bearer_auth(app.op())
+        .header("content-type", "application/json")
+        .body(format!("{{\"code\":\"{huge}\"}}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(too_big.status(), 413);
 }

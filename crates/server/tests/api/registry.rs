@@ -35,18 +35,27 @@ async fn participants_accreditation_and_scope() {
 
     // The authorization query answers with the matching entry or the precise reason.
     let ok = app
-        .get(&format!("/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=847130&destination=UZ"), app.receiver())
+        .get(
+            &format!("/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=847130&destination=UZ"),
+            app.receiver(),
+        )
         .await;
     assert_eq!(ok.status, 200, "{:?}", ok.body);
     assert_eq!(ok.body["authorized"], true);
     assert_eq!(ok.body["scope_entry"]["hs_prefix"], "84");
     let no = app
-        .get(&format!("/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=030211&destination=UZ"), app.receiver())
+        .get(
+            &format!("/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=030211&destination=UZ"),
+            app.receiver(),
+        )
         .await;
     assert_eq!(no.body["authorized"], false);
     assert_eq!(no.body["refusal"]["reason"], "hs_code_not_in_scope");
     let dest = app
-        .get(&format!("/api/v1/institutions/{cab}/authorization?document_type=CoC&hs_code=847130&destination=KG"), app.receiver())
+        .get(
+            &format!("/api/v1/institutions/{cab}/authorization?document_type=CoC&hs_code=847130&destination=KG"),
+            app.receiver(),
+        )
         .await;
     assert_eq!(dest.body["refusal"]["reason"], "destination_not_in_scope");
 
@@ -55,15 +64,26 @@ async fn participants_accreditation_and_scope() {
     assert_eq!(r.status, 200);
     assert!(r.body["receipt"]["leaf_index"].as_u64().is_some());
     let suspended = app
-        .get(&format!("/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=847130&destination=UZ"), app.op())
+        .get(
+            &format!("/api/v1/institutions/{cab}/authorization?document_type=TR&hs_code=847130&destination=UZ"),
+            app.op(),
+        )
         .await;
     assert_eq!(suspended.body["refusal"]["reason"], "cab_not_active");
 
     // Withdrawal: default notice of 60 days.
     let r = app.post(&format!("/api/v1/institutions/{cab}/withdrawal"), app.cab(), json!({})).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let notice = time::Date::parse(r.body["data"]["withdrawal"]["notice_date"].as_str().unwrap(), &time::format_description::well_known::Iso8601::DATE).unwrap();
-    let effective = time::Date::parse(r.body["data"]["withdrawal"]["effective_date"].as_str().unwrap(), &time::format_description::well_known::Iso8601::DATE).unwrap();
+    let notice = time::Date::parse(
+        r.body["data"]["withdrawal"]["notice_date"].as_str().unwrap(),
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .unwrap();
+    let effective = time::Date::parse(
+        r.body["data"]["withdrawal"]["effective_date"].as_str().unwrap(),
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .unwrap();
     assert_eq!(effective - notice, time::Duration::days(60));
     let again = app.post(&format!("/api/v1/institutions/{cab}/withdrawal"), app.cab(), json!({})).await;
     assert_problem(&again, 409, None);
@@ -74,7 +94,11 @@ async fn public_key_registry_register_renew_revoke_with_history() {
     let app = TestApp::start().await;
     let cab = &app.demo.cab_id;
     let r = app
-        .post(&format!("/api/v1/institutions/{cab}/certificates"), app.op(), json!({"certificate": signer_pem(TestSigner::ValidRsa)}))
+        .post(
+            &format!("/api/v1/institutions/{cab}/certificates"),
+            app.op(),
+            json!({"certificate": signer_pem(TestSigner::ValidRsa)}),
+        )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let old = r.body["data"]["id"].as_str().unwrap().to_owned();
@@ -82,10 +106,20 @@ async fn public_key_registry_register_renew_revoke_with_history() {
     assert_eq!(r.body["data"]["status"], "active");
 
     // DER in base64 is accepted as well.
-    let der = ecert_pki::testpki::TestPki::shared().expect("test PKI").signer(TestSigner::ValidEcP256).credentials.certificate.der().to_vec();
+    let der = ecert_pki::testpki::TestPki::shared()
+        .expect("test PKI")
+        .signer(TestSigner::ValidEcP256)
+        .credentials
+        .certificate
+        .der()
+        .to_vec();
     use base64::Engine;
     let r = app
-        .post(&format!("/api/v1/certificates/{old}/renewal"), app.op(), json!({"certificate": base64::engine::general_purpose::STANDARD.encode(der)}))
+        .post(
+            &format!("/api/v1/certificates/{old}/renewal"),
+            app.op(),
+            json!({"certificate": base64::engine::general_purpose::STANDARD.encode(der)}),
+        )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let new = r.body["data"]["id"].as_str().unwrap().to_owned();
@@ -96,14 +130,21 @@ async fn public_key_registry_register_renew_revoke_with_history() {
     assert_eq!(old_detail.body["replaced_by"], new);
     assert!(old_detail.body["pem"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
 
-    let r = app.post(&format!("/api/v1/certificates/{new}/revocation"), app.op(), json!({"reason": "key_compromise"})).await;
+    let r = app
+        .post(&format!("/api/v1/certificates/{new}/revocation"), app.op(), json!({"reason": "key_compromise"}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["data"]["status"], "revoked");
     let detail = app.get(&format!("/api/v1/certificates/{new}"), app.receiver()).await;
-    let actions: Vec<&str> = detail.body["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        detail.body["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["registered", "revoked"]);
     let old_actions: Vec<String> = app.get(&format!("/api/v1/certificates/{old}"), app.op()).await.body["history"]
-        .as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap().to_owned()).collect();
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(old_actions, vec!["registered", "superseded"]);
 
     let list = app.get(&format!("/api/v1/institutions/{cab}/certificates"), app.cab()).await;

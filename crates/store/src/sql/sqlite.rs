@@ -41,8 +41,7 @@ struct QueuedSubmission {
 impl SqliteStore {
     pub async fn open(path: &Path) -> crate::Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| crate::StoreError::Database(sqlx::Error::Io(e)))?;
+            std::fs::create_dir_all(parent).map_err(|e| crate::StoreError::Database(sqlx::Error::Io(e)))?;
         }
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)

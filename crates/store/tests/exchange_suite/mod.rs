@@ -1239,7 +1239,9 @@ pub async fn tokens_are_reserved_once_and_documents_found_by_country_and_number(
     assert_eq!(f.store.find_documents_by_country_number(kz_code, "N-1").await.unwrap(), vec![kz.document]);
     assert_eq!(f.store.find_documents_by_country_number(uz_code, "N-1").await.unwrap(), vec![uz.document]);
     assert!(f.store.find_documents_by_country_number(kz_code, "N-2").await.unwrap().is_empty());
-    assert!(f.store.find_documents_by_country_number(CountryCode::parse("KG").unwrap(), "N-1").await.unwrap().is_empty());
+    assert!(
+        f.store.find_documents_by_country_number(CountryCode::parse("KG").unwrap(), "N-1").await.unwrap().is_empty()
+    );
 
     let reservation = TokenReservation { token: "t".repeat(32), issuer: f.cab, reserved_at: T0 };
     f.store.reserve_public_token(&reservation).await.unwrap();

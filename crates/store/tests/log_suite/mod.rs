@@ -5,7 +5,7 @@ use ecert_domain::audit::{AuditEvent, EventType};
 use ecert_store::log::{MAX_NODE_READ, StoredCheckpoint};
 use ecert_store::{Country, Store, StoreError};
 use ecert_translog::{
-    Checkpoint, CheckpointStatus, ExportedLeaf, Hash, InclusionProof, LogSigner, MemoryTree, NodeReader, NodeId,
+    Checkpoint, CheckpointStatus, ExportedLeaf, Hash, InclusionProof, LogSigner, MemoryTree, NodeId, NodeReader,
     RootAccumulator, SignedCheckpoint, consistency_plan, inclusion_plan, leaf_hash, root_plan, verify_consistency,
     verify_export, verify_inclusion,
 };
@@ -67,7 +67,8 @@ pub async fn appends_build_the_rfc9162_tree(store: Arc<dyn Store>) {
         events.push(e);
     }
     // An audited registry write appends its event too.
-    let country = Country { code: "CH".parse().unwrap(), name: "Switzerland".into(), created_at: datetime!(2026-01-01 0:00 UTC) };
+    let country =
+        Country { code: "CH".parse().unwrap(), name: "Switzerland".into(), created_at: datetime!(2026-01-01 0:00 UTC) };
     let e = event(9_999);
     assert_eq!(store.insert_country(&country, &e).await.unwrap().leaf_index, 2_350);
     events.push(e.clone());
@@ -141,7 +142,8 @@ pub async fn tampering_is_reported_by_leaf_index(store: Arc<dyn Store>, raw: &dy
     let vkey = signer.verifier_key().clone();
     let events: Vec<AuditEvent> = (0..100).map(event).collect();
     store.append_audit_events(&events).await.unwrap();
-    let notes = vec![signed(&signer, 50, root_of(&*store, 50).await), signed(&signer, 100, root_of(&*store, 100).await)];
+    let notes =
+        vec![signed(&signer, 50, root_of(&*store, 50).await), signed(&signer, 100, root_of(&*store, 100).await)];
 
     let report = verify_export(export_all(&*store).await.unwrap(), &notes, &vkey).unwrap();
     assert!(report.is_valid(), "{report}");
