@@ -161,6 +161,42 @@ impl Hub {
     }
 }
 
+/// A test report of the demo CAB, inside its scope (HS 8471.30, destination UZ) and issued `today`: the printed
+/// document and the metadata pushed with it, agreeing field for field. The demo, the push load benchmark and the
+/// tests that drive `ecert serve` all push this one shape.
+pub fn demo_test_report(
+    number: &str,
+    today: time::Date,
+) -> (ecert_pdf::samples::SampleDocument, ecert_domain::document::NewDocumentMetadata) {
+    use ecert_pdf::samples::{DocumentKind, SampleDocument};
+    let valid_until = today + Duration::days(3 * 365);
+    let mut sample = SampleDocument::example(DocumentKind::TestReport);
+    sample.number = number.into();
+    sample.hs_codes = vec!["8471.30".into()];
+    sample.issue_date = today;
+    sample.valid_until = Some(valid_until);
+    sample.destination = "Uzbekistan".into();
+    sample.product = "Portable automatic data-processing machines, model AL-14".into();
+    let metadata = ecert_domain::document::NewDocumentMetadata {
+        document_number: sample.number.clone(),
+        document_type: "TR".into(),
+        hs_codes: sample.hs_codes.clone(),
+        product_description: sample.product.clone(),
+        issue_date: today,
+        valid_until,
+        destination_country: "UZ".into(),
+        receiving_authority: None,
+        applicant: Some(ecert_domain::document::NewParty {
+            name: sample.applicant.clone(),
+            country: Some("KZ".into()),
+        }),
+        manufacturer: None,
+        applied_standards: vec!["IEC 60898-1:2015".into()],
+        public_token: None,
+    };
+    (sample, metadata)
+}
+
 /// The demo CAB acting through its own credential, for the demo's sample push.
 fn demo_cab(institution: ecert_domain::ids::InstitutionId) -> Principal {
     Principal { institution, roles: vec![Role::IssuingCab], credential: Credential::LocalAdmin }
@@ -174,36 +210,13 @@ impl Hub {
         pki: &TestPki,
         cab: ecert_domain::ids::InstitutionId,
     ) -> Result<crate::exchange::Submission> {
-        use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
-        let today = self.now().date();
-        let valid_until = today + Duration::days(3 * 365);
-        let mut sample = SampleDocument::example(DocumentKind::TestReport);
-        sample.number = "KZ-TR-DEMO-0001".into();
-        sample.hs_codes = vec!["8471.30".into()];
-        sample.issue_date = today;
-        sample.valid_until = Some(valid_until);
-        sample.destination = "Uzbekistan".into();
-        sample.product = "Portable automatic data-processing machines, model AL-14".into();
+        let (sample, metadata) = demo_test_report("KZ-TR-DEMO-0001", self.now().date());
         let credentials = &pki.signer(TestSigner::ValidRsa).credentials;
-        let pdf = ecert_pdf::sign::sign_pdf(&generate(&sample), &ecert_pdf::sign::SignOptions::new(credentials))
-            .map_err(|e| crate::HubError::Internal(format!("signing the demo document: {e}")))?;
-        let metadata = ecert_domain::document::NewDocumentMetadata {
-            document_number: sample.number.clone(),
-            document_type: "TR".into(),
-            hs_codes: sample.hs_codes.clone(),
-            product_description: sample.product.clone(),
-            issue_date: today,
-            valid_until,
-            destination_country: "UZ".into(),
-            receiving_authority: None,
-            applicant: Some(ecert_domain::document::NewParty {
-                name: sample.applicant.clone(),
-                country: Some("KZ".into()),
-            }),
-            manufacturer: None,
-            applied_standards: vec!["IEC 60898-1:2015".into()],
-            public_token: None,
-        };
+        let pdf = ecert_pdf::sign::sign_pdf(
+            &ecert_pdf::samples::generate(&sample),
+            &ecert_pdf::sign::SignOptions::new(credentials),
+        )
+        .map_err(|e| crate::HubError::Internal(format!("signing the demo document: {e}")))?;
         let request = crate::exchange::PushRequest { metadata, pdf: pdf.into(), idempotency_key: None };
         self.push_document(&demo_cab(cab), request).await
     }

@@ -10,7 +10,7 @@
 //! Run: `cargo bench -p ecert-server --bench push_load`
 
 use ecert_hub::{ExchangeServices, ExchangeSettings, Hub};
-use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
+use ecert_pdf::samples::generate;
 use ecert_pdf::sign::{SignOptions, sign_pdf};
 use ecert_pki::testpki::{TestPki, TestSigner};
 use std::sync::Arc;
@@ -44,28 +44,13 @@ struct Upload {
 
 fn documents(pki: &TestPki, count: usize) -> Vec<Upload> {
     let today = time::OffsetDateTime::now_utc().date();
-    let valid_until = today + time::Duration::days(365);
     let creds = &pki.signer(TestSigner::ValidRsa).credentials;
     (0..count)
         .map(|i| {
-            let number = format!("KZ-LOAD-{i:06}");
-            let mut sample = SampleDocument::example(DocumentKind::TestReport);
-            sample.number = number.clone();
-            sample.hs_codes = vec!["8471.30".into()];
-            sample.issue_date = today;
-            sample.valid_until = Some(valid_until);
+            let (mut sample, metadata) = ecert_hub::demo::demo_test_report(&format!("KZ-LOAD-{i:06}"), today);
             sample.attachment = Some(("measurements.bin".into(), filler(i)));
             let pdf = sign_pdf(&generate(&sample), &SignOptions::new(creds)).expect("sign");
-            let metadata = serde_json::json!({
-                "document_number": number,
-                "document_type": "TR",
-                "hs_codes": ["8471.30"],
-                "product_description": "Portable automatic data-processing machines",
-                "issue_date": today.to_string(),
-                "valid_until": valid_until.to_string(),
-                "destination_country": "UZ",
-            });
-            Upload { metadata: metadata.to_string(), pdf: bytes::Bytes::from(pdf) }
+            Upload { metadata: serde_json::to_string(&metadata).expect("metadata"), pdf: bytes::Bytes::from(pdf) }
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
-use ecert_pdf::samples::{DocumentKind, SampleDocument, generate};
+use ecert_pdf::samples::generate;
 use ecert_pdf::sign::{SignOptions, sign_pdf};
 use ecert_pki::keys::SignerCredentials;
 use std::ffi::OsStr;
@@ -71,28 +71,13 @@ pub fn demo_signer(data: &Path) -> SignerCredentials {
     SignerCredentials::from_pkcs12(&p12, "demo").unwrap()
 }
 
-/// A test report numbered `<prefix>-<i>`, in the demo CAB's scope and addressed to UZ, signed with `creds`:
+/// The demo CAB's test report numbered `<prefix>-<i>` (`ecert_hub::demo::demo_test_report`), signed with `creds`:
 /// its metadata JSON and the signed PDF.
 pub fn signed_document(creds: &SignerCredentials, prefix: &str, i: usize) -> (serde_json::Value, Vec<u8>) {
     let today = time::OffsetDateTime::now_utc().date();
-    let valid_until = today + time::Duration::days(365);
-    let number = format!("{prefix}-{i:05}");
-    let mut sample = SampleDocument::example(DocumentKind::TestReport);
-    sample.number = number.clone();
-    sample.hs_codes = vec!["8471.30".into()];
-    sample.issue_date = today;
-    sample.valid_until = Some(valid_until);
+    let (sample, metadata) = ecert_hub::demo::demo_test_report(&format!("{prefix}-{i:05}"), today);
     let pdf = sign_pdf(&generate(&sample), &SignOptions::new(creds)).unwrap();
-    let metadata = serde_json::json!({
-        "document_number": number,
-        "document_type": "TR",
-        "hs_codes": ["8471.30"],
-        "product_description": "Portable automatic data-processing machines",
-        "issue_date": today.to_string(),
-        "valid_until": valid_until.to_string(),
-        "destination_country": "UZ",
-    });
-    (metadata, pdf)
+    (serde_json::to_value(&metadata).unwrap(), pdf)
 }
 
 /// `POST /api/v1/documents` as a CAB would send it.
