@@ -27,10 +27,5 @@ pub use error::EvidenceError;
 
 /// SHA-256 of `bytes` (aws-lc-rs, like every digest of the hub).
 pub(crate) fn sha256(bytes: &[u8]) -> ecert_domain::audit::Digest {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
-    let mut out = [0u8; 32];
-    for (dst, src) in out.iter_mut().zip(digest.as_ref()) {
-        *dst = *src;
-    }
-    ecert_domain::audit::Digest(out)
+    ecert_domain::audit::Digest(ecert_verify::crypto::sha256(bytes))
 }

@@ -9,11 +9,12 @@ use serde::Serialize;
 /// SHA-256 of the canonical JSON of a record. Only the digest enters the log, so the log can prove what a record
 /// was without holding personal data.
 pub(crate) fn digest_of<T: Serialize>(value: &T) -> Digest {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &bytes);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(d.as_ref());
-    Digest(out)
+    sha256(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// SHA-256 of `bytes` as the log records digests (a PDF, a request).
+pub(crate) fn sha256(bytes: &[u8]) -> Digest {
+    Digest(ecert_verify::crypto::sha256(bytes))
 }
 
 pub(crate) fn credential_label(c: &Credential) -> String {

@@ -4,7 +4,7 @@
 
 use super::trust::{self, CabRecords, SignatureVerdict, codes};
 use super::views::{PushRequest, Submission};
-use crate::audit::WithDigests;
+use crate::audit::{WithDigests, sha256};
 use crate::auth::require;
 use crate::jobs::{JobKind, NotificationType};
 use crate::{Hub, HubError, Rejection, Result};
@@ -29,16 +29,6 @@ use time::OffsetDateTime;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 /// A destination country with more institutions than this is not routed in one push.
 const MAX_ROUTING_CANDIDATES: usize = 4 * MAX_PAGE_SIZE as usize;
-
-fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    for part in parts {
-        ctx.update(part);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
-}
 
 /// The cheap shape checks on the upload itself; the validator does the real parsing.
 fn check_pdf(pdf: &[u8], max_bytes: u64) -> Result<()> {
@@ -109,10 +99,10 @@ impl Hub {
         check_pdf(&req.pdf, settings.max_pdf_bytes)?;
         let key = check_idempotency_key(req.idempotency_key)?;
         let pdf = req.pdf;
-        let pdf_sha256 = Digest(sha256(&[&pdf]));
+        let pdf_sha256 = sha256(&pdf);
         let metadata_json = serde_json::to_vec(&metadata).map_err(|e| HubError::Internal(e.to_string()))?;
         // Over the PDF's digest rather than the PDF again: the same binding, one pass over the bytes.
-        let request_sha256 = Digest(sha256(&[&pdf_sha256.0, &metadata_json]));
+        let request_sha256 = sha256(&[pdf_sha256.0.as_slice(), &metadata_json].concat());
 
         // The replay lookups and the registry reads are independent: run them side by side.
         let (replay, records) = tokio::try_join!(

@@ -22,10 +22,4 @@ pub(crate) use tokens::check_reserved_token;
 pub use tokens::{MAX_OPEN_RESERVATIONS_PER_DAY, ReservedToken, is_token_shaped};
 pub use verify_file::{KnownDocument, MatchedBy, Verification, VerifyRequest};
 
-use ecert_domain::audit::Digest;
-
-pub(crate) fn sha256(bytes: &[u8]) -> Digest {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref());
-    Digest(out)
-}
+pub(crate) use crate::audit::sha256;
