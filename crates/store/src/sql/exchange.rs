@@ -64,22 +64,11 @@ impl StoredPkiData {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    ::hex::encode(bytes)
 }
 
 fn unhex(what: &str, s: &str) -> Result<Vec<u8>> {
-    let bad = || StoreError::Corrupt(format!("{what}: invalid hex"));
-    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
-    }
-    (0..s.len() / 2)
-        .map(|i| s.get(i * 2..i * 2 + 2).and_then(|p| u8::from_str_radix(p, 16).ok()).ok_or_else(bad))
-        .collect()
+    ::hex::decode(s).map_err(|_| StoreError::Corrupt(format!("{what}: invalid hex")))
 }
 
 fn digest_from_hex(what: &str, s: &str) -> Result<Digest> {
