@@ -25,6 +25,40 @@ pub struct Config {
     /// Where cached PDFs live: `backend = "fs"` (default, `data_dir/cache`) or `backend = "s3"`.
     pub blob: BlobStoreConfig,
     pub verification: VerificationSection,
+    pub portal: PortalSection,
+}
+
+/// Portal sign-in: sessions, the per-account lockout and the per-address login throttle.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalSection {
+    /// A session unused this many minutes ends.
+    pub session_idle_minutes: u64,
+    /// A session ends this many hours after sign-in, however active.
+    pub session_max_hours: u64,
+    /// Consecutive failed passwords or codes that lock an account.
+    pub lockout_threshold: u32,
+    /// How long a locked account stays locked.
+    pub lockout_minutes: u64,
+    /// Password and code attempts per minute per client address (all accounts together).
+    pub login_rate_limit_per_minute: u32,
+    /// Attempts allowed at once after a pause.
+    pub login_rate_limit_burst: u32,
+}
+
+impl Default for PortalSection {
+    fn default() -> Self {
+        let users = ecert_hub::UserSettings::default();
+        let login = ecert_server::HttpLimits::default().login_rate_limit;
+        Self {
+            session_idle_minutes: users.session_idle.as_secs() / 60,
+            session_max_hours: users.session_max.as_secs() / 3600,
+            lockout_threshold: users.lockout_threshold,
+            lockout_minutes: users.lockout_duration.as_secs() / 60,
+            login_rate_limit_per_minute: login.per_minute,
+            login_rate_limit_burst: login.burst,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +153,7 @@ impl Default for Config {
             retention: RetentionPolicy::default(),
             blob: BlobStoreConfig::default(),
             verification: VerificationSection::default(),
+            portal: PortalSection::default(),
         }
     }
 }
@@ -177,6 +212,19 @@ impl Config {
         }
         if v.rate_limit_per_minute == 0 || v.rate_limit_burst == 0 || v.rate_limit_max_clients == 0 {
             return invalid_verification("rate limits must be at least 1");
+        }
+        let p = &self.portal;
+        let invalid_portal =
+            |message: &str| Err(ConfigError::Invalid { section: "portal", message: message.to_owned() });
+        if p.session_idle_minutes == 0 || p.session_max_hours == 0 || p.session_idle_minutes > p.session_max_hours * 60
+        {
+            return invalid_portal("session_idle_minutes and session_max_hours must be at least 1, idle within max");
+        }
+        if p.lockout_threshold == 0 || p.lockout_minutes == 0 {
+            return invalid_portal("lockout_threshold and lockout_minutes must be at least 1");
+        }
+        if p.login_rate_limit_per_minute == 0 || p.login_rate_limit_burst == 0 {
+            return invalid_portal("login rate limits must be at least 1");
         }
         let e = &self.exchange;
         let invalid = |message: &str| Err(ConfigError::Invalid { section: "exchange", message: message.to_owned() });
@@ -251,6 +299,17 @@ impl Config {
         Ok(())
     }
 
+    /// Portal sign-in tunables for the hub.
+    pub fn user_settings(&self) -> ecert_hub::UserSettings {
+        let p = &self.portal;
+        ecert_hub::UserSettings {
+            session_idle: Duration::from_secs(p.session_idle_minutes * 60),
+            session_max: Duration::from_secs(p.session_max_hours * 3600),
+            lockout_threshold: p.lockout_threshold,
+            lockout_duration: Duration::from_secs(p.lockout_minutes * 60),
+        }
+    }
+
     /// The public page's address and the verification rate limits.
     pub fn verification(&self) -> ecert_server::VerificationConfig {
         let v = &self.verification;
@@ -273,6 +332,11 @@ impl Config {
                 .max_upload_bytes
                 .unwrap_or_else(|| ecert_server::upload_limit_for(&self.exchange_settings())),
             upload_timeout: std::time::Duration::from_secs(self.http.upload_timeout_secs),
+            login_rate_limit: ecert_server::RateLimit {
+                per_minute: self.portal.login_rate_limit_per_minute,
+                burst: self.portal.login_rate_limit_burst,
+                max_clients: self.verification.rate_limit_max_clients,
+            },
         }
     }
 }
@@ -331,11 +395,24 @@ mod tests {
             ("[blob]\nbackend = \"s3\"\nbucket = \"\"\n", "[blob]"),
             ("[verification]\npublic_base_url = \"hub.example.org\"\n", "[verification]"),
             ("[verification]\nrate_limit_burst = 0\n", "[verification]"),
+            ("[portal]\nsession_idle_minutes = 0\n", "[portal]"),
+            ("[portal]\nsession_idle_minutes = 780\nsession_max_hours = 12\n", "[portal]"),
+            ("[portal]\nlockout_threshold = 0\n", "[portal]"),
+            ("[portal]\nlogin_rate_limit_per_minute = 0\n", "[portal]"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = Config::load(Some(&path)).unwrap_err().to_string();
             assert!(err.contains(section), "{text}: {err}");
         }
+        std::fs::write(
+            &path,
+            "[portal]\nsession_idle_minutes = 10\nlockout_threshold = 3\nlogin_rate_limit_burst = 4\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.user_settings().session_idle, Duration::from_secs(600));
+        assert_eq!(c.user_settings().lockout_threshold, 3);
+        assert_eq!(c.http_limits().login_rate_limit.burst, 4);
         std::fs::write(&path, "[retention]\npdf_ttl_days = 3\n").unwrap();
         assert!(matches!(Config::load(Some(&path)), Err(ConfigError::Parse { .. })));
     }

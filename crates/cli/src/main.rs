@@ -101,6 +101,30 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Portal users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a portal user; the password is read from the first line of standard input. The user enrols a TOTP
+    /// authenticator at first sign-in.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The user's institution (id).
+        #[arg(long)]
+        institution: String,
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// Comma-separated role codes, each held by the institution (e.g. hub_operator, issuing_cab, customs).
+        #[arg(long)]
+        roles: String,
+    },
 }
 
 /// A CLI failure: one readable line on stderr and a non-zero exit code.
@@ -189,8 +213,16 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let (id, key) = hub.bootstrap_operator(&country, &country_name, &name).await?;
             println!("operator institution: {id}");
             println!("operator API key (shown once, store it safely): {key}");
+            println!("next: create the operator's portal user with `ecert admin user create --institution {id} ...`");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Admin(AdminCommand::User(UserCommand::Create {
+            store,
+            institution,
+            username,
+            display_name,
+            roles,
+        })) => create_user(store, &institution, username, display_name, &roles).await,
     }
 }
 
@@ -220,7 +252,8 @@ async fn open_hub(config: &Config) -> Result<ecert_hub::Hub, CliError> {
         .map_err(|e| CliError::Usage(format!("PDF cache: {e}")))?;
     let webhook_key = ecert_hub::WebhookKey::load_or_create(&config.data_dir)?;
     let exchange = ecert_hub::ExchangeServices { blobs, settings, webhook_key };
-    Ok(ecert_hub::Hub::new(store, log_key, exchange))
+    let users = ecert_hub::UserServices::for_data_dir(&config.data_dir, config.user_settings())?;
+    Ok(ecert_hub::Hub::new(store, log_key, exchange).with_users(users))
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode, CliError> {
@@ -318,12 +351,46 @@ fn worker_owner() -> String {
     format!("{host}:{}:{}", std::process::id(), &suffix[..8])
 }
 
+async fn create_user(
+    store: StoreArgs,
+    institution: &str,
+    username: String,
+    display_name: String,
+    roles: &str,
+) -> Result<ExitCode, CliError> {
+    let institution =
+        institution.parse().map_err(|_| CliError::Usage(format!("--institution: '{institution}' is not an id")))?;
+    let roles = roles
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            ecert_domain::institution::Role::parse(r)
+                .ok_or_else(|| CliError::Usage(format!("--roles: unknown role '{r}'")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let hub = open_hub(&load_config(store.config.as_deref(), store.data_dir, store.database_url)?).await?;
+    let admin = ecert_hub::demo::local_admin(institution);
+    let new = ecert_domain::user::NewUser { institution, username, display_name, roles, password };
+    let (user, _) = hub.create_user(&admin, new).await?;
+    println!("portal user {} created ({}); they enrol a TOTP authenticator at first sign-in", user.username, user.id);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_demo(demo: &ecert_hub::demo::DemoCredentials, listen: SocketAddr) {
     println!("demo data created. API keys (use as 'Authorization: Bearer <key>' in Swagger's Authorize button):");
     println!("  hub operator:        {}", demo.operator_key);
     println!("  issuing CAB:         {}   (institution {})", demo.cab_key, demo.cab_id);
     println!("  receiving authority: {}   (institution {})", demo.receiver_key, demo.receiver_id);
     println!("  try: curl -H 'Authorization: Bearer {}' http://{listen}/api/v1/me", demo.cab_key);
+    println!("portal users (http://{listen}/portal/; each enrols a TOTP authenticator at first sign-in):");
+    for user in &demo.users {
+        let roles: Vec<&str> = user.roles.iter().map(|r| r.code()).collect();
+        println!("  {:<10} password {}   ({})", user.username, user.password, roles.join(", "));
+    }
 }
 
 async fn shutdown_signal() {

@@ -50,6 +50,20 @@ pub enum EventType {
     /// A party had a file checked by the verification service; `after` is the file's SHA-256 (the file is not
     /// kept).
     DocumentVerified,
+    /// A portal user was created (subjects: the user id; never the name or the password).
+    UserCreated,
+    /// A portal user was enabled or disabled.
+    UserStatusChanged,
+    /// The operator removed a user's TOTP secret and recovery codes, so the user enrols again.
+    UserSecondFactorReset,
+    /// A portal user completed both factors.
+    UserLoggedIn,
+    /// A failed password or second-factor attempt (subject: the user id when the user exists).
+    UserLoginFailed,
+    /// Consecutive failures reached the threshold; the account is locked for a while.
+    UserLockedOut,
+    /// A portal user enrolled (or re-enrolled) a TOTP authenticator.
+    TotpEnrolled,
 }
 
 impl EventType {

@@ -60,3 +60,5 @@ typed_id!(/// A receiver's registered webhook endpoint.
     WebhookId);
 typed_id!(/// A unit of background work in the job table.
     JobId);
+typed_id!(/// A portal user (a person signing in to the portal for one institution).
+    UserId);

@@ -18,6 +18,7 @@ pub mod institution;
 pub mod page;
 pub mod pkr;
 pub mod scope;
+pub mod user;
 
 pub use error::{FieldError, FieldErrors};
 

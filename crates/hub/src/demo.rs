@@ -4,13 +4,15 @@
 use crate::{Hub, Result};
 use ecert_domain::accreditation::{NewAccreditation, NewAccreditationBody};
 use ecert_domain::auth::{Credential, Principal};
+use ecert_domain::ids::InstitutionId;
 use ecert_domain::institution::{ContactPoint, LifecycleStatus, NewInstitution, Role};
 use ecert_domain::scope::NewScopeEntry;
+use ecert_domain::user::NewUser;
 use ecert_pki::testpki::{TestPki, TestSigner};
 use serde::Serialize;
 use time::Duration;
 
-/// The credentials the demo prints: one API key per role.
+/// The credentials the demo prints: one API key and one portal user per role.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoCredentials {
     pub operator_key: String,
@@ -18,6 +20,16 @@ pub struct DemoCredentials {
     pub receiver_key: String,
     pub cab_id: String,
     pub receiver_id: String,
+    pub users: Vec<DemoUser>,
+}
+
+/// A demo portal user with its random password (printed once; the user enrols TOTP at first sign-in).
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoUser {
+    pub username: String,
+    pub password: String,
+    pub institution: InstitutionId,
+    pub roles: Vec<Role>,
 }
 
 /// The operator that the local `ecert admin` command and the demo act as before any key exists.
@@ -37,7 +49,7 @@ impl Hub {
         country: &str,
         country_name: &str,
         name: &str,
-    ) -> Result<(ecert_domain::ids::InstitutionId, String)> {
+    ) -> Result<(InstitutionId, String)> {
         let bootstrap = local_admin(ecert_domain::ids::InstitutionId::new());
         if self.store().get_country(&country.to_ascii_uppercase()).await?.is_none() {
             self.create_country(&bootstrap, country, country_name).await?;
@@ -151,13 +163,43 @@ impl Hub {
         }
         let cab_key = self.create_api_key(&op, cab_id, "demo CAB key").await?.key;
         let receiver_key = self.create_api_key(&op, receiver_id, "demo receiver key").await?.key;
+        let mut users = Vec::new();
+        for (username, institution, role) in [
+            ("operator", operator_id, Role::HubOperator),
+            ("cab", cab_id, Role::IssuingCab),
+            ("customs", receiver_id, Role::Customs),
+        ] {
+            users.push(self.create_demo_user(&op, username, institution, role).await?);
+        }
         Ok(DemoCredentials {
             operator_key,
             cab_key,
             receiver_key,
             cab_id: cab_id.to_string(),
             receiver_id: receiver_id.to_string(),
+            users,
         })
+    }
+
+    /// A demo user with a random 24-character password.
+    async fn create_demo_user(
+        &self,
+        op: &Principal,
+        username: &str,
+        institution: InstitutionId,
+        role: Role,
+    ) -> Result<DemoUser> {
+        let random: [u8; 18] = crate::users::random_bytes()?;
+        let password = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, random);
+        let new = NewUser {
+            institution,
+            username: username.into(),
+            display_name: format!("Demo {username}"),
+            roles: vec![role],
+            password: password.clone(),
+        };
+        let (user, _) = self.create_user(op, new).await?;
+        Ok(DemoUser { username: user.username, password, institution, roles: user.roles })
     }
 }
 

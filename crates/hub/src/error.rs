@@ -26,6 +26,9 @@ pub enum HubError {
     /// It existed, and is gone for good (a PDF deleted after receipt or on expiry).
     #[error("{0}")]
     Gone(String),
+    /// A portal sign-in step failed; the variant says which way, so the portal can say it in the user's language.
+    #[error("sign-in failed: {0}")]
+    Login(crate::users::LoginFailure),
     #[error("internal error")]
     Internal(String),
 }

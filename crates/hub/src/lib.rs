@@ -11,6 +11,7 @@ pub mod jobs;
 mod keyfile;
 pub mod log;
 mod registry;
+pub mod users;
 pub mod verification;
 
 pub use auth::{ApiKeySecret, IssuedApiKey};
@@ -20,6 +21,7 @@ pub use error::{HubError, Rejection};
 pub use exchange::{ExchangeServices, ExchangeSettings, WebhookKey};
 pub use log::{DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_LOG_ORIGIN, load_or_create_log_key};
 pub use registry::{CertificateDetail, InstitutionView};
+pub use users::{LoginFailure, UserServices, UserSettings};
 
 use ecert_store::Store;
 use std::sync::Arc;
@@ -50,16 +52,31 @@ pub struct Hub {
     /// Signs the audit log's checkpoints (see [`load_or_create_log_key`]).
     log_signer: Arc<ecert_translog::LogSigner>,
     exchange: Arc<ExchangeServices>,
+    /// Portal sign-in (see [`Hub::with_users`]); `None` on hubs that serve no portal.
+    users: Option<Arc<UserServices>>,
 }
 
 impl Hub {
     /// `log_signer` is the audit log key, normally [`load_or_create_log_key`] on the data directory.
     pub fn new(store: Arc<dyn Store>, log_signer: ecert_translog::LogSigner, exchange: ExchangeServices) -> Self {
-        Self { store, clock: Clock::System, log_signer: Arc::new(log_signer), exchange: Arc::new(exchange) }
+        Self {
+            store,
+            clock: Clock::System,
+            log_signer: Arc::new(log_signer),
+            exchange: Arc::new(exchange),
+            users: None,
+        }
     }
 
     pub fn exchange(&self) -> &ExchangeServices {
         &self.exchange
+    }
+
+    /// Enables portal sign-in. Without it the sign-in and session methods fail with
+    /// `HubError::Internal("portal users are not configured")`.
+    pub fn with_users(mut self, users: UserServices) -> Self {
+        self.users = Some(Arc::new(users));
+        self
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {

@@ -102,6 +102,11 @@ impl From<HubError> for ApiError {
                 error.report = rejection.report.map(Box::new);
                 error
             }
+            HubError::Login(failure) => {
+                // The portal translates these itself; the API has no sign-in, so it answers neutrally.
+                tracing::debug!(%failure, "portal sign-in failed");
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", "sign-in failed")
+            }
             HubError::Gone(detail) => Self::new(StatusCode::GONE, "gone", "Gone", detail),
             HubError::Internal(detail) => {
                 // The detail may name internals; it goes to the log, the client gets a neutral message.

@@ -32,6 +32,9 @@ pub struct HttpLimits {
     /// Longest time a document upload may take: a 20 MiB PDF over a slow border-post link needs minutes, a JSON
     /// call never does.
     pub upload_timeout: Duration,
+    /// Per client address, for the portal's password and second-factor POSTs (the per-account lockout is the
+    /// hub's; this bounds how fast one address can try many accounts).
+    pub login_rate_limit: RateLimit,
 }
 
 impl Default for HttpLimits {
@@ -41,6 +44,7 @@ impl Default for HttpLimits {
             max_upload_bytes: upload::upload_limit_for(&ecert_hub::ExchangeSettings::default()),
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(300),
+            login_rate_limit: RateLimit { per_minute: 10, burst: 10, max_clients: 10_000 },
         }
     }
 }
@@ -65,6 +69,7 @@ pub(crate) struct VerificationState {
     pub public_base_url: String,
     pub api_limiter: rate_limit::Limiter,
     pub page_limiter: rate_limit::Limiter,
+    pub login_limiter: rate_limit::Limiter,
 }
 
 #[derive(Clone)]
@@ -88,15 +93,27 @@ pub fn app_with(hub: Hub, limits: &HttpLimits, verification: &VerificationConfig
         public_base_url: verification.public_base_url.trim_end_matches('/').to_owned(),
         api_limiter: rate_limit::Limiter::new(verification.rate_limit),
         page_limiter: rate_limit::Limiter::new(verification.rate_limit),
+        login_limiter: rate_limit::Limiter::new(limits.login_rate_limit),
     });
+    let portal = ecert_portal::router(
+        hub.clone(),
+        ecert_portal::PortalConfig {
+            max_upload_bytes: max_pdf_bytes,
+            public_base_url: verification.public_base_url.clone(),
+        },
+    );
     let state = AppState { hub, metrics: Arc::new(metrics::Metrics::default()), verification };
     let (api_router, openapi) = api::router(limits).split_for_parts();
     let openapi = Arc::new(openapi);
     let swagger = utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", (*openapi).clone());
-    Router::new()
+    let hub_routes = Router::new()
         .merge(api_router)
         .merge(ops::router())
         .merge(public_page::routes(max_pdf_bytes, limits.max_upload_bytes))
+        .with_state(state.clone());
+    Router::new()
+        .merge(hub_routes)
+        .merge(portal)
         .merge(swagger)
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
@@ -105,7 +122,6 @@ pub fn app_with(hub: Hub, limits: &HttpLimits, verification: &VerificationConfig
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_json_body))
         .layer(axum::middleware::from_fn_with_state(limits.clone(), enforce_timeout))
         .layer(axum::middleware::from_fn(ops::security_headers))
-        .with_state(state)
 }
 
 /// Answers 408 when a request runs past its time: `upload_timeout` for document uploads, `request_timeout` for
@@ -117,7 +133,10 @@ async fn enforce_timeout(
 ) -> axum::response::Response {
     let path = request.uri().path();
     let is_upload = request.method() == axum::http::Method::POST
-        && (path == api::DOCUMENT_UPLOAD_PATH || path == api::VERIFY_PATH || is_compare_path(path));
+        && (path == api::DOCUMENT_UPLOAD_PATH
+            || path == api::VERIFY_PATH
+            || is_compare_path(path)
+            || path == ecert_portal::UPLOAD_PATH);
     let limit = if is_upload { limits.upload_timeout } else { limits.request_timeout };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
@@ -134,8 +153,8 @@ fn is_compare_path(path: &str) -> bool {
     path.starts_with("/v/") && path.ends_with("/compare")
 }
 
-/// The per-client rate limits of the verification surfaces: 429 with `Retry-After`, as problem+json on the API
-/// and as a page in the reader's language on `/v`.
+/// The per-client rate limits of the verification surfaces and the portal login: 429 with `Retry-After`, as
+/// problem+json on the API and as a page in the reader's language on `/v` and in the portal.
 async fn limit_verification(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
@@ -143,8 +162,11 @@ async fn limit_verification(
 ) -> axum::response::Response {
     let path = request.uri().path();
     let is_page = path.starts_with("/v/");
+    let is_login = request.method() == axum::http::Method::POST && ecert_portal::LOGIN_PATHS.contains(&path);
     let limiter = if is_page {
         &state.verification.page_limiter
+    } else if is_login {
+        &state.verification.login_limiter
     } else if request.method() == axum::http::Method::POST && path == api::VERIFY_PATH {
         &state.verification.api_limiter
     } else {
@@ -157,6 +179,7 @@ async fn limit_verification(
     match limiter.check(client, std::time::Instant::now()) {
         Ok(()) => next.run(request).await,
         Err(wait) if is_page => public_page::too_many_requests(request.uri().query(), request.headers(), wait),
+        Err(wait) if is_login => ecert_portal::too_many_requests(request.headers(), wait),
         Err(wait) => {
             let mut response = axum::response::IntoResponse::into_response(ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,

@@ -10,12 +10,14 @@ pub mod exchange;
 pub mod log;
 mod records;
 mod sql;
+pub mod user;
 
 pub use error::StoreError;
 pub use exchange::ExchangeStore;
 pub use log::{AuditLogStore, StoredCheckpoint};
 pub use records::*;
 pub use sql::{open, postgres::PgStore, sqlite::SqliteStore};
+pub use user::UserStore;
 
 use async_trait::async_trait;
 use ecert_domain::accreditation::{Accreditation, AccreditationBody};
@@ -30,8 +32,8 @@ use time::OffsetDateTime;
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 #[async_trait]
-/// Every store is also the transparency log's storage ([`AuditLogStore`]).
-pub trait Store: AuditLogStore + ExchangeStore + Send + Sync + 'static {
+/// Every store is also the transparency log's storage ([`AuditLogStore`]), the exchange's and the portal users'.
+pub trait Store: AuditLogStore + ExchangeStore + UserStore + Send + Sync + 'static {
     /// "sqlite" or "postgres", for logs and readiness output.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for `/readyz`.

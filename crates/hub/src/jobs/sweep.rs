@@ -1,6 +1,7 @@
 //! The recurring retention sweep: purges L2-L4 records past their retention period (each purge logged),
 //! schedules the deletion of PDFs whose time-to-live ran out without their own job having run, and removes
-//! cache files no document accounts for (a crash between a push's blob write and its commit).
+//! cache files no document accounts for (a crash between a push's blob write and its commit), and deletes portal
+//! sessions past their end.
 
 use super::kinds::JobKind;
 use super::{document_of_pdf_key, worker::later};
@@ -58,13 +59,16 @@ pub struct SweepReport {
     /// Overdue documents whose deletion was scheduled (or already was).
     pub overdue_pdfs: usize,
     pub orphans_deleted: usize,
+    /// Portal sessions past their idle or absolute end.
+    pub expired_sessions: u64,
 }
 
 impl Hub {
     pub(super) async fn run_retention_sweep(&self, lease: &JobLease) -> Result<()> {
         let report = self.retention_sweep().await?;
         tracing::info!(purged = ?report.purged, overdue_pdfs = report.overdue_pdfs,
-            orphans_deleted = report.orphans_deleted, "retention sweep done");
+            orphans_deleted = report.orphans_deleted, expired_sessions = report.expired_sessions,
+            "retention sweep done");
         // Complete first: the next sweep shares the unique key, so it is only added once this one is gone.
         self.complete_job(lease).await;
         let next = JobKind::RetentionSweep.job(later(self.now(), SWEEP_INTERVAL));
@@ -83,6 +87,7 @@ impl Hub {
         }
         report.overdue_pdfs = self.schedule_overdue_deletions(now).await?;
         report.orphans_deleted = self.delete_orphan_blobs(now).await?;
+        report.expired_sessions = self.delete_expired_sessions().await?;
         Ok(report)
     }
 

@@ -311,7 +311,9 @@ async fn the_page_speaks_russian_and_carries_strict_headers() {
     {
         assert!(en.contains(text), "{text} missing: {en}");
     }
-    assert!(en.contains(&format!("<dd>{}</dd>", time::OffsetDateTime::now_utc().date())), "issue date: {en}");
+    // Dates in the language's own pattern ("23 November 2026").
+    let today = time::OffsetDateTime::now_utc().date();
+    assert!(en.contains(&format!("<dd>{} {} {}</dd>", today.day(), today.month(), today.year())), "issue date: {en}");
     // Nothing else about the document: no number, product, applicant, HS code.
     for secret in ["KZ-TR-V-8", "8471", "Portable", pushed.document.as_str()] {
         assert!(!en.contains(secret), "{secret} leaked");
@@ -323,6 +325,8 @@ async fn the_page_speaks_russian_and_carries_strict_headers() {
     );
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["vary"], "Cookie, Accept-Language", "the language is read from both");
+    assert!(headers.get("set-cookie").is_none(), "the public page sets no cookie");
     assert!(!en.contains("<script") && !en.contains("style="), "no inline script or style");
 
     for (path, accept) in

@@ -50,3 +50,4 @@ impl PgStore {
 include!("common.rs");
 include!("log.rs");
 include!("exchange.rs");
+include!("user.rs");

@@ -137,3 +137,4 @@ async fn write_in_savepoint(
 include!("common.rs");
 include!("log.rs");
 include!("exchange.rs");
+include!("user.rs");
