@@ -117,7 +117,7 @@ pub fn app_with(hub: Hub, limits: &HttpLimits, verification: &VerificationConfig
         .merge(swagger)
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limit_verification))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit_per_address))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_json_body))
         .layer(axum::middleware::from_fn_with_state(limits.clone(), enforce_timeout))
@@ -155,7 +155,7 @@ fn is_compare_path(path: &str) -> bool {
 
 /// The per-client rate limits of the verification surfaces and the portal login: 429 with `Retry-After`, as
 /// problem+json on the API and as a page in the reader's language on `/v` and in the portal.
-async fn limit_verification(
+async fn limit_per_address(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,

@@ -8,5 +8,6 @@ mod bad_input;
 mod evidence;
 mod exchange;
 mod openapi;
+mod portal;
 mod registry;
 mod verification;
