@@ -65,15 +65,10 @@ fn two_processes_on_sqlite_deliver_every_notification_exactly_once() {
 fn two_processes_on_postgres_deliver_every_notification_exactly_once() {
     let admin_url = std::env::var("ECERT_TEST_DATABASE_URL")
         .expect("ECERT_TEST_DATABASE_URL must point at a PostgreSQL server (run through .ci/run)");
-    let name = format!("ecert_two_hubs_{}", std::process::id());
-    let database_url = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        use sqlx::Connection;
-        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to PostgreSQL");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-        let (prefix, _) = admin_url.rsplit_once('/').unwrap();
-        format!("{prefix}/{name}")
-    });
+    let database_url = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(ecert_store::PgStore::create_scratch_database(&admin_url, "ecert_two_hubs"))
+        .expect("create test database");
     two_processes_deliver_every_notification_exactly_once(Some(database_url));
 }
 

@@ -10,12 +10,8 @@ use std::sync::Arc;
 async fn fresh() -> Arc<dyn Store> {
     let url = std::env::var("ECERT_TEST_DATABASE_URL")
         .expect("the postgres-tests feature needs ECERT_TEST_DATABASE_URL (a server where we may CREATE DATABASE)");
-    let name = format!("ecert_exchange_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&url).await.expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
-    admin.close().await;
-    let (prefix, _) = url.rsplit_once('/').expect("database url with a path");
-    Arc::new(PgStore::connect(&format!("{prefix}/{name}")).await.expect("open PostgreSQL store"))
+    let db_url = PgStore::create_scratch_database(&url, "ecert_exchange").await.expect("create test database");
+    Arc::new(PgStore::connect(&db_url).await.expect("open PostgreSQL store"))
 }
 
 macro_rules! postgres_tests {

@@ -26,11 +26,7 @@ impl RawSql for Raw {
 async fn fresh() -> (Arc<dyn Store>, Raw) {
     let url = std::env::var("ECERT_TEST_DATABASE_URL")
         .expect("the postgres-tests feature needs ECERT_TEST_DATABASE_URL (a server where we may CREATE DATABASE)");
-    let name = format!("ecert_log_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&url).await.expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
-    let (prefix, _) = url.rsplit_once('/').expect("database url with a path");
-    let db_url = format!("{prefix}/{name}");
+    let db_url = PgStore::create_scratch_database(&url, "ecert_log").await.expect("create test database");
     let store = PgStore::connect(&db_url).await.expect("open PostgreSQL store");
     let raw = sqlx::PgPool::connect(&db_url).await.expect("connect to the test database");
     (Arc::new(store), Raw(raw))

@@ -129,11 +129,7 @@ async fn database_url(db: Db) -> Option<String> {
             let url = std::env::var("ECERT_TEST_DATABASE_URL").expect(
                 "the postgres-tests feature needs ECERT_TEST_DATABASE_URL (a server where we may CREATE DATABASE)",
             );
-            let name = format!("ecert_jobs_{}", uuid::Uuid::new_v4().simple());
-            let admin = sqlx::PgPool::connect(&url).await.expect("connect to PostgreSQL");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
-            let (prefix, _) = url.rsplit_once('/').expect("database url with a path");
-            Some(format!("{prefix}/{name}"))
+            Some(ecert_store::PgStore::create_scratch_database(&url, "ecert_jobs").await.expect("create test database"))
         }
     }
 }

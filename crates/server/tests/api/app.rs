@@ -39,11 +39,9 @@ async fn store_for_test(dir: &std::path::Path) -> Arc<dyn ecert_store::Store> {
         let url = std::env::var("ECERT_TEST_DATABASE_URL")
             .expect("the postgres-tests feature needs ECERT_TEST_DATABASE_URL (a server where we may CREATE DATABASE)");
         // A fresh database per test keeps tests independent while sharing one server.
-        let name = format!("ecert_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = sqlx::PgPool::connect(&url).await.expect("connect to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
-        let (prefix, _) = url.rsplit_once('/').expect("database url with a path");
-        ecert_store::open(Some(&format!("{prefix}/{name}")), dir).await.expect("open PostgreSQL store")
+        let db_url =
+            ecert_store::PgStore::create_scratch_database(&url, "ecert_test").await.expect("create test database");
+        ecert_store::open(Some(&db_url), dir).await.expect("open PostgreSQL store")
     } else {
         ecert_store::open(None, dir).await.expect("open SQLite store")
     }

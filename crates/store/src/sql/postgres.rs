@@ -27,6 +27,19 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// Creates an empty database named `<prefix>_<random>` on the server of `server_url` and returns its URL. Test
+    /// suites take one per test, so tests stay independent while sharing one server; needs CREATE DATABASE.
+    pub async fn create_scratch_database(server_url: &str, prefix: &str) -> crate::Result<String> {
+        let (server, _) = server_url
+            .rsplit_once('/')
+            .ok_or_else(|| crate::StoreError::UnsupportedUrl("a PostgreSQL url names a database".into()))?;
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let admin = DbPool::connect(server_url).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
+        admin.close().await;
+        Ok(format!("{server}/{name}"))
+    }
+
     fn write_pool(&self) -> &DbPool {
         &self.pool
     }
