@@ -117,7 +117,7 @@ impl Hub {
             .as_deref()
             .ok_or_else(|| HubError::Conflict("no enrolment is in progress; start it again".into()))?;
         let secret = services.totp_key.open(user.id, sealed)?;
-        let step = matching_step(&secret, code.trim(), now).ok_or(LoginFailure::WrongCode)?;
+        let step = matching_step(&secret, &super::totp::typed_code(code), now).ok_or(LoginFailure::WrongCode)?;
         let recovery_codes = (0..RECOVERY_CODE_COUNT).map(|_| new_recovery_code()).collect::<Result<Vec<_>>>()?;
         let hashes: Vec<Vec<u8>> = recovery_codes.iter().filter_map(|code| recovery_code_hash(code)).collect();
         if hashes.len() != recovery_codes.len() {

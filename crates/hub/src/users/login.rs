@@ -4,7 +4,7 @@
 use super::enrol::recovery_code_hash;
 use super::password::{self, MAX_LOGIN_PASSWORD_BYTES};
 use super::session::{LoginStarted, SessionToken, may_sign_in};
-use super::totp::{is_totp_code, matching_step};
+use super::totp::{is_totp_code, matching_step, typed_code};
 use super::{LoginFailure, later};
 use crate::audit::credential_label;
 use crate::{Hub, HubError, Result};
@@ -14,9 +14,6 @@ use ecert_domain::user::{MAX_USERNAME_CHARS, SessionStage, User, normalize_usern
 use ecert_store::user::{
     LoginFailureRecord, SecondFactorCompletion, SecondFactorOutcome, SecondFactorProof, SessionRotation,
 };
-
-/// Longest code input looked at (a recovery code with separators is well under it).
-const MAX_CODE_INPUT: usize = 64;
 
 impl Hub {
     /// Step one. An unknown username costs the same argon2 verification as a known one and answers the same
@@ -71,20 +68,18 @@ impl Hub {
         if let Some(until) = user.locked_until.filter(|until| now < *until) {
             return Err(LoginFailure::Locked { until }.into());
         }
-        let code = code.trim();
-        let proof = if code.len() > MAX_CODE_INPUT {
-            None
-        } else if is_totp_code(code) {
+        let code = typed_code(code);
+        let proof = if is_totp_code(&code) {
             let sealed = live.user.totp_secret_enc.as_deref().ok_or(LoginFailure::EnrolmentRequired)?;
             let secret = services.totp_key.open(user.id, sealed)?;
-            match matching_step(&secret, code, now) {
+            match matching_step(&secret, &code, now) {
                 Some(step) if live.user.totp_last_step.is_some_and(|last| step <= last) => {
                     return Err(self.login_failed(user, LoginFailure::CodeReused).await);
                 }
                 step => step.map(SecondFactorProof::TotpStep),
             }
         } else {
-            recovery_code_hash(code).map(SecondFactorProof::RecoveryCode)
+            recovery_code_hash(&code).map(SecondFactorProof::RecoveryCode)
         };
         let Some(proof) = proof else {
             return Err(self.login_failed(user, LoginFailure::WrongCode).await);

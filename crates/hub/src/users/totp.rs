@@ -45,6 +45,14 @@ pub fn code_at(secret: &[u8], at: OffsetDateTime) -> String {
     code_for_step(secret, step_at(at), DIGITS)
 }
 
+/// Longest code input looked at (a recovery code with separators is well under it).
+const MAX_CODE_INPUT: usize = 64;
+
+/// A code as the user typed it, ready to check: whitespace removed (authenticator apps show `123 456`), bounded.
+pub fn typed_code(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace()).take(MAX_CODE_INPUT).collect()
+}
+
 /// Whether `code` looks like a TOTP code (exactly six ASCII digits) rather than a recovery code.
 pub fn is_totp_code(code: &str) -> bool {
     code.len() == DIGITS as usize && code.bytes().all(|b| b.is_ascii_digit())
@@ -131,6 +139,12 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_codes_lose_their_spaces_and_are_bounded() {
+        assert_eq!(typed_code(" 123 456\t"), "123456");
+        assert_eq!(typed_code(&"9".repeat(1000)).len(), 64);
+    }
 
     /// RFC 6238 appendix B, the SHA-1 rows: the seed is the ASCII string "12345678901234567890", 8 digits.
     #[test]
