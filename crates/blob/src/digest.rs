@@ -1,6 +1,7 @@
 //! SHA-256 through aws-lc-rs (the project's single crypto provider).
 
 use aws_lc_rs::digest;
+use bytes::Bytes;
 
 /// A SHA-256 digest; displayed and serialised as lower-case hex.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,6 +41,49 @@ impl std::fmt::Debug for Sha256Digest {
 impl serde::Serialize for Sha256Digest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_hex())
+    }
+}
+
+/// Bytes with their SHA-256, computed by [`DigestedBytes::new`] and nowhere else, so the digest always matches
+/// the bytes. The hub hashes an upload once and every layer after it (replay lookup, cache header, evidence) reuses
+/// that one pass over the bytes.
+#[derive(Clone)]
+pub struct DigestedBytes {
+    bytes: Bytes,
+    sha256: Sha256Digest,
+}
+
+impl DigestedBytes {
+    pub fn new(bytes: Bytes) -> Self {
+        let sha256 = Sha256Digest::of(&bytes);
+        Self { bytes, sha256 }
+    }
+
+    pub fn sha256(&self) -> Sha256Digest {
+        self.sha256
+    }
+
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+
+    pub fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub fn into_bytes(self) -> Bytes {
+        self.bytes
+    }
+}
+
+impl std::fmt::Debug for DigestedBytes {
+    // The content is a document: only its size and digest are ever printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DigestedBytes").field("len", &self.bytes.len()).field("sha256", &self.sha256).finish()
     }
 }
 

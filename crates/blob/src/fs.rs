@@ -9,7 +9,7 @@
 //! then removed; a crash leaves at worst that stray file, which [`FsBlobStore::remove_stale_temp_files`] cleans
 //! up. Either way a crash leaves either no blob or the complete blob.
 
-use crate::digest::Sha256Digest;
+use crate::digest::{DigestedBytes, Sha256Digest};
 use crate::error::{BlobError, Result};
 use crate::key::BlobKey;
 use crate::{BlobInfo, BlobReceipt, BlobStore, BlobStream, ReadOptions, checked_stream};
@@ -145,14 +145,14 @@ impl FsBlobStore {
 
 #[async_trait::async_trait]
 impl BlobStore for FsBlobStore {
-    async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<BlobReceipt> {
-        let size = bytes.len() as u64;
+    async fn put_digested(&self, key: &BlobKey, content: DigestedBytes) -> Result<BlobReceipt> {
+        let size = content.len();
         if size > self.inner.max_blob_size {
             return Err(BlobError::TooLarge { key: key.to_string(), size, limit: self.inner.max_blob_size });
         }
         let inner = self.inner.clone();
         let key = key.clone();
-        blocking(move || inner.put_durably(&key, &bytes)).await
+        blocking(move || inner.put_durably(&key, &content)).await
     }
 
     async fn get_stream(&self, key: &BlobKey, options: ReadOptions) -> Result<BlobStream> {
@@ -207,8 +207,9 @@ impl BlobStore for FsBlobStore {
 }
 
 impl Inner {
-    fn put_durably(&self, key: &BlobKey, bytes: &[u8]) -> Result<BlobReceipt> {
-        let receipt = BlobReceipt { sha256: Sha256Digest::of(bytes), size: bytes.len() as u64 };
+    fn put_durably(&self, key: &BlobKey, content: &DigestedBytes) -> Result<BlobReceipt> {
+        let receipt = BlobReceipt { sha256: content.sha256(), size: content.len() };
+        let bytes = content.bytes().as_ref();
         let final_path = self.dir.join(key.as_str());
         if let Some(existing) = self.existing_receipt(key, &final_path)? {
             return same_or_conflict(key, existing, receipt);

@@ -19,7 +19,7 @@ mod key;
 mod object;
 
 pub use config::{BlobStoreConfig, S3Config};
-pub use digest::Sha256Digest;
+pub use digest::{DigestedBytes, Sha256Digest};
 pub use error::{BlobError, Result};
 pub use fs::FsBlobStore;
 pub use key::{BlobKey, MAX_KEY_LEN};
@@ -98,10 +98,15 @@ impl BlobStream {
 /// The temporary PDF cache. Object-safe: the hub holds an `Arc<dyn BlobStore>` chosen by configuration.
 #[async_trait::async_trait]
 pub trait BlobStore: Send + Sync + std::fmt::Debug {
-    /// Stores `bytes` under `key`. When this returns `Ok`, the blob is durable and complete.
+    /// Stores `content` under `key`. When this returns `Ok`, the blob is durable and complete.
     /// Storing the same content again under the same key is an idempotent replay and returns the same
     /// receipt; different content under an existing key is refused with [`BlobError::Conflict`].
-    async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<BlobReceipt>;
+    async fn put_digested(&self, key: &BlobKey, content: DigestedBytes) -> Result<BlobReceipt>;
+
+    /// [`BlobStore::put_digested`] for bytes not hashed yet.
+    async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<BlobReceipt> {
+        self.put_digested(key, DigestedBytes::new(bytes)).await
+    }
 
     /// Opens a blob for streaming.
     async fn get_stream(&self, key: &BlobKey, options: ReadOptions) -> Result<BlobStream>;

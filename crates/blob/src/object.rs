@@ -5,11 +5,10 @@
 //! request as the content, so the object and its digest appear together. S3 PUTs are atomic and durable
 //! once acknowledged, which gives the same guarantee as the filesystem backend's fsync dance.
 
-use crate::digest::Sha256Digest;
+use crate::digest::{DigestedBytes, Sha256Digest};
 use crate::error::{BlobError, Result};
 use crate::key::BlobKey;
 use crate::{BlobInfo, BlobReceipt, BlobStore, BlobStream, ReadOptions, checked_stream};
-use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{
@@ -72,12 +71,13 @@ fn recorded_digest(key: &BlobKey, attributes: &Attributes) -> Result<Sha256Diges
 
 #[async_trait::async_trait]
 impl BlobStore for S3BlobStore {
-    async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<BlobReceipt> {
-        let size = bytes.len() as u64;
+    async fn put_digested(&self, key: &BlobKey, content: DigestedBytes) -> Result<BlobReceipt> {
+        let size = content.len();
         if size > self.max_blob_size {
             return Err(BlobError::TooLarge { key: key.to_string(), size, limit: self.max_blob_size });
         }
-        let receipt = BlobReceipt { sha256: Sha256Digest::of(&bytes), size };
+        let receipt = BlobReceipt { sha256: content.sha256(), size };
+        let bytes = content.into_bytes();
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::Metadata(DIGEST_ATTRIBUTE.into()), AttributeValue::from(receipt.sha256.to_hex()));
         attributes.insert(Attribute::ContentType, AttributeValue::from("application/pdf"));

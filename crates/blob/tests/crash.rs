@@ -1,6 +1,7 @@
 //! Crash safety of the filesystem backend: a writer process is killed with SIGKILL in the middle of a stream
 //! of puts. Every put that returned (the point where the hub answers 2xx) must be complete and verifiable
-//! afterwards, and no blob may be visible half-written.
+//! afterwards, and no blob may be visible half-written. The writer also deletes older blobs as it goes, as a
+//! Model A hub does, so the kill may also land in a delete: no acknowledged delete may be undone.
 //!
 //! The test re-runs its own binary as the writer (selected by an environment variable), so it needs no helper
 //! binary; the target has `harness = false` and this file's `main` chooses the role.
@@ -20,7 +21,11 @@ fn content_for(i: u32) -> Bytes {
     Bytes::from((0..200_000u32).map(|n| seed[(n % 4) as usize] ^ (n as u8)).collect::<Vec<u8>>())
 }
 
-/// The writer: puts blobs forever, reporting each key on stdout once `put` has returned.
+/// How many blobs the writer keeps before deleting the oldest.
+const KEPT: u32 = 8;
+
+/// The writer: puts blobs forever, reporting each key on stdout once `put` has returned, and deletes the blob
+/// `KEPT` puts back, reporting that once `delete` has returned.
 async fn crash_writer(dir: String) {
     let store = FsBlobStore::open(dir, LIMIT).unwrap();
     let mut out = std::io::stdout().lock();
@@ -29,6 +34,11 @@ async fn crash_writer(dir: String) {
         store.put(&key, content_for(i)).await.unwrap();
         writeln!(out, "ACK doc-{i}").unwrap();
         out.flush().unwrap();
+        if let Some(old) = i.checked_sub(KEPT) {
+            assert!(store.delete(&BlobKey::parse(&format!("doc-{old}")).unwrap()).await.unwrap());
+            writeln!(out, "DEL doc-{old}").unwrap();
+            out.flush().unwrap();
+        }
     }
 }
 
@@ -52,20 +62,32 @@ async fn acknowledged_puts_survive_sigkill() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut acknowledged = Vec::new();
+    let (mut acknowledged, mut deleted) = (Vec::new(), Vec::new());
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while acknowledged.len() < 40 {
+    while acknowledged.len() < 60 {
         let line = lines.next().expect("the writer stopped early").unwrap();
         if let Some(k) = line.strip_prefix("ACK ") {
             acknowledged.push(k.to_owned());
+        } else if let Some(k) = line.strip_prefix("DEL ") {
+            deleted.push(k.to_owned());
         }
     }
     child.kill().unwrap(); // SIGKILL on Unix: no destructor, no flush, mid-write.
     child.wait().unwrap();
+    assert!(deleted.len() >= 40, "the kill came after many deletes");
+    // The delete that follows the last acknowledged put may have happened without being reported: that blob
+    // may be gone or whole, like any unacknowledged operation (the check of every visible blob below covers it).
+    let index = |k: &str| k.trim_start_matches("doc-").parse::<u32>().unwrap();
+    let last_put = acknowledged.iter().map(|k| index(k)).max().unwrap();
+    let maybe_deleted = last_put.checked_sub(KEPT).map(|i| format!("doc-{i}"));
+    acknowledged.retain(|k| !deleted.contains(k) && Some(k) != maybe_deleted.as_ref());
 
     let store = FsBlobStore::open(&dir, LIMIT).unwrap();
+    for k in &deleted {
+        assert!(!store.exists(&BlobKey::parse(k).unwrap()).await.unwrap(), "{k} was deleted but came back");
+    }
     for k in &acknowledged {
-        let i: u32 = k.trim_start_matches("doc-").parse().unwrap();
+        let i = index(k);
         let read = store.get_bytes(&BlobKey::parse(k).unwrap(), ReadOptions::default()).await.unwrap();
         assert_eq!(Sha256Digest::of(&read), Sha256Digest::of(&content_for(i)), "{k} was acknowledged but differs");
     }
