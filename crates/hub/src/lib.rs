@@ -54,6 +54,8 @@ pub struct Hub {
     exchange: Arc<ExchangeServices>,
     /// Portal sign-in (see [`Hub::with_users`]); `None` on hubs that serve no portal.
     users: Option<Arc<UserServices>>,
+    /// The upload path's registry reads, valid while the store's registry version stands.
+    registry_cache: Arc<exchange::registry_cache::RegistryCache>,
 }
 
 impl Hub {
@@ -65,6 +67,7 @@ impl Hub {
             log_signer: Arc::new(log_signer),
             exchange: Arc::new(exchange),
             users: None,
+            registry_cache: Arc::default(),
         }
     }
 

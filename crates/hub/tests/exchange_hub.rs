@@ -146,13 +146,15 @@ impl Fx {
     /// and no document stored.
     async fn rejected_with(&self, hub: &Hub, req: PushRequest, code: &str) -> Rejection {
         let before = self.events_of(EventType::DocumentRejected).await;
+        let (cached, documents) = (self.cached_blobs().await, self.documents().await);
+        let submitted = self.events_of(EventType::DocumentSubmitted).await;
         let err = hub.push_document(&self.cab, req).await.unwrap_err();
         let HubError::Rejected(rejection) = err else { panic!("expected {code}, got {err:?}") };
         assert_eq!(rejection.code, code, "{}", rejection.detail);
         assert_eq!(self.events_of(EventType::DocumentRejected).await, before + 1);
-        assert_eq!(self.cached_blobs().await, 0, "a rejected PDF was cached");
-        assert_eq!(self.documents().await, 0, "a rejected document was stored");
-        assert_eq!(self.events_of(EventType::DocumentSubmitted).await, 0);
+        assert_eq!(self.cached_blobs().await, cached, "a rejected PDF was cached");
+        assert_eq!(self.documents().await, documents, "a rejected document was stored");
+        assert_eq!(self.events_of(EventType::DocumentSubmitted).await, submitted);
         *rejection
     }
 
@@ -349,6 +351,43 @@ async fn a_revoked_certificate_is_rejected() {
     assert!(r.detail.contains(&record.id.to_string()), "{}", r.detail);
     // The other key of the same CAB still works.
     fx.push("KZ-TR-R2").await;
+}
+
+/// The upload path caches its registry reads by registry version: every registry change made after uploads filled
+/// that cache applies to the very next upload, from the hub that made it or from any other sharing the database.
+#[tokio::test]
+async fn registry_changes_apply_to_the_next_upload() {
+    let fx = fixture().await;
+    let op = local_admin(fx.operator.institution);
+    let first = fx.push_signed(TestSigner::ValidEcP256, "KZ-TR-C1").await;
+    assert_eq!(first.exchanges.len(), 1);
+    assert_eq!(fx.hub.store().count_jobs().await.unwrap(), 1, "only the PDF's deletion, no webhook yet");
+
+    // A second hub on the same database and data directory, with its own cache, as a second process has: its
+    // registry writes reach the first hub's uploads too.
+    let dir = fx._dir.path();
+    let other_hub = Hub::new(
+        fx.hub.store().clone(),
+        load_or_create_log_key(dir, "hub.test/audit-log").unwrap(),
+        ExchangeServices::for_data_dir(dir, ExchangeSettings::default()).unwrap(),
+    );
+    let fingerprint = fx.pki.signer(TestSigner::ValidEcP256).credentials.certificate.fingerprint_hex();
+    let record = fx.hub.store().find_certificate_by_fingerprint(&fingerprint).await.unwrap().unwrap();
+    other_hub.revoke_certificate(&op, record.id, RevocationReason::KeyCompromise, None).await.unwrap();
+    fx.rejected(fx.request(TestSigner::ValidEcP256, "KZ-TR-C2"), "certificate_revoked").await;
+
+    // A new authority of the destination is routed to; a new webhook is notified.
+    let regulator = fx.institution("UZ", "Second Authority UZ", Role::Regulator).await;
+    fx.hub.register_webhook(&fx.receiver, "https://hooks.example.uz/next").await.unwrap();
+    let jobs = fx.hub.store().count_jobs().await.unwrap();
+    let second = fx.push("KZ-TR-C3").await;
+    let receivers: Vec<_> = second.exchanges.iter().map(|e| e.receiver).collect();
+    assert!(receivers.contains(&regulator.institution), "{receivers:?}");
+    assert_eq!(receivers.len(), 2);
+    assert_eq!(fx.hub.store().count_jobs().await.unwrap(), jobs + 2, "a deletion and one notification");
+
+    fx.hub.set_institution_status(&op, fx.cab_id(), LifecycleStatus::Suspended).await.unwrap();
+    fx.rejected(fx.request(TestSigner::ValidRsa, "KZ-TR-C4"), "cab_not_active").await;
 }
 
 #[tokio::test]

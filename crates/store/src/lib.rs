@@ -38,6 +38,10 @@ pub trait Store: AuditLogStore + ExchangeStore + UserStore + Send + Sync + 'stat
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for `/readyz`.
     async fn ping(&self) -> Result<()>;
+    /// A number that every committed write to a registry table (countries, institutions and their roles,
+    /// accreditation bodies, accreditations, scope, certificates, webhooks) increases, so a reader can tell that
+    /// registry records it read earlier are still current.
+    async fn registry_version(&self) -> Result<i64>;
 
     async fn insert_country(&self, country: &Country, audit: &AuditEvent) -> Result<Receipt>;
     async fn get_country(&self, code: &str) -> Result<Option<Country>>;

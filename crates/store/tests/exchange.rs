@@ -81,4 +81,5 @@ sqlite_tests!(
     tokens_are_reserved_once_and_documents_found_by_country_and_number,
     concurrent_claims_never_share_a_job,
     concurrent_submissions_commit_independently,
+    registry_version_moves_with_every_registry_write,
 );

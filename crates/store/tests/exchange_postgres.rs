@@ -36,6 +36,7 @@ postgres_tests!(
     purges_remove_layers_in_order_and_log_it,
     stats_count_by_status_and_type,
     tokens_are_reserved_once_and_documents_found_by_country_and_number,
+    registry_version_moves_with_every_registry_write,
 );
 
 /// On PostgreSQL the claim runs on a pool of connections, so the two workers really race: `FOR UPDATE SKIP

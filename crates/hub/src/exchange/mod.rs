@@ -5,6 +5,7 @@ mod bundle;
 mod evidence;
 mod push;
 mod receive;
+pub(crate) mod registry_cache;
 mod settings;
 mod status;
 // The verification service reuses the registry reads and the trust context.

@@ -2,6 +2,7 @@
 //! accepted document touches the cache and the database, in the order that makes a crash harmless: the PDF is
 //! written durably, then one transaction stores layers L2-L5, then the caller gets its 2xx.
 
+use super::registry_cache::RegistryView;
 use super::trust::{self, CabRecords, SignatureVerdict, codes};
 use super::views::{PushRequest, Submission};
 use crate::audit::{WithDigests, sha256};
@@ -10,8 +11,10 @@ use crate::jobs::{JobKind, NotificationType};
 use crate::{Hub, HubError, Rejection, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ecert_blob::DigestedBytes;
 use ecert_domain::audit::{AuditEvent, Digest, EventType};
 use ecert_domain::auth::{Permission, Principal};
+use ecert_domain::country::CountryCode;
 use ecert_domain::document::{DocumentMetadata, DocumentStatus};
 use ecert_domain::exchange::{DeliveryStatus, PdfDeletionReason, RoutingError, route};
 use ecert_domain::ids::{DocumentId, ExchangeId, InstitutionId, ScopeEntryId};
@@ -98,16 +101,22 @@ impl Hub {
         let metadata = req.metadata.validate(now.date())?;
         check_pdf(&req.pdf, settings.max_pdf_bytes)?;
         let key = check_idempotency_key(req.idempotency_key)?;
-        let pdf = req.pdf;
-        let pdf_sha256 = sha256(&pdf);
+        // Hashed once here; the replay lookup, the evidence and the PDF cache all reuse this digest.
+        let pdf = DigestedBytes::new(req.pdf);
+        let pdf_sha256 = Digest(pdf.sha256().0);
         let metadata_json = serde_json::to_vec(&metadata).map_err(|e| HubError::Internal(e.to_string()))?;
         // Over the PDF's digest rather than the PDF again: the same binding, one pass over the bytes.
         let request_sha256 = sha256(&[pdf_sha256.0.as_slice(), &metadata_json].concat());
 
         // The replay lookups and the registry reads are independent: run them side by side.
-        let (replay, records) = tokio::try_join!(
+        let registry_reads = async {
+            let registry = self.registry_view().await?;
+            let records = registry.cab_records(p.institution).await?;
+            Ok((registry, records))
+        };
+        let (replay, (registry, records)) = tokio::try_join!(
             self.find_replay(p.institution, key.as_deref(), &request_sha256, &pdf_sha256, &metadata),
-            self.cab_records(p.institution),
+            registry_reads,
         )?;
         if let Some(original) = replay {
             return Ok(original);
@@ -115,7 +124,7 @@ impl Hub {
         if let Some(token) = &reserved_token {
             crate::verification::check_reserved_token(self, p, token).await?;
         }
-        let accepted = match self.judge_push(&records, &metadata, &pdf, now).await {
+        let accepted = match self.judge_push(&registry, &records, &metadata, pdf.bytes(), now).await {
             Ok(accepted) => accepted,
             Err(HubError::Rejected(rejection)) => {
                 self.record_rejection(p, &pdf_sha256, &rejection).await?;
@@ -123,13 +132,20 @@ impl Hub {
             }
             Err(other) => return Err(other),
         };
-        let pdf_size = pdf.len() as u64;
+        let pdf_size = pdf.len();
         let public_token = match reserved_token {
             Some(token) => token,
             None => new_public_token()?,
         };
         let prepared = self
-            .prepare_submission(p, &records, (metadata, public_token), (pdf_sha256, pdf_size), accepted, now)
+            .prepare_submission(
+                p,
+                (&registry, &records),
+                (metadata, public_token),
+                (pdf_sha256, pdf_size),
+                accepted,
+                now,
+            )
             .await?;
         let idempotency = key.map(|key| IdempotencyRecord {
             issuer: p.institution,
@@ -180,6 +196,7 @@ impl Hub {
     /// registration, scope, routing.
     async fn judge_push(
         &self,
+        registry: &RegistryView<'_>,
         records: &CabRecords,
         metadata: &DocumentMetadata,
         pdf: &bytes::Bytes,
@@ -224,7 +241,7 @@ impl Hub {
             }
         };
         let scope_entries = trust::check_scope(records, metadata, &json)?;
-        let receivers = self.route_document(metadata, now.date(), &json).await?;
+        let receivers = self.route_document(registry, metadata, now.date(), &json).await?;
         // L4: the registered certificates the paths went through, then what the PDF's DSS carried.
         let mut certificates: Vec<Vec<u8>> = chain_fingerprints(&report)
             .iter()
@@ -254,24 +271,30 @@ impl Hub {
         Ok(self.store().find_certificate_by_fingerprint(fingerprint).await?)
     }
 
+    /// The institutions of `country`, up to the routing bound.
+    pub(super) async fn institutions_of(&self, country: CountryCode) -> Result<Vec<Institution>> {
+        let filter = InstitutionFilter { country: Some(country), ..Default::default() };
+        let mut institutions: Vec<Institution> = Vec::new();
+        let mut page = PageRequest::first(MAX_PAGE_SIZE);
+        loop {
+            let batch = self.store().list_institutions(&filter, &page).await?;
+            institutions.extend(batch.items);
+            match batch.next_cursor {
+                Some(after) if institutions.len() < MAX_ROUTING_CANDIDATES => page.after = Some(after),
+                _ => return Ok(institutions),
+            }
+        }
+    }
+
     /// The receivers: every eligible authority of the destination, or the named one.
     async fn route_document(
         &self,
+        registry: &RegistryView<'_>,
         metadata: &DocumentMetadata,
         today: time::Date,
         report: &serde_json::Value,
     ) -> Result<Vec<InstitutionId>> {
-        let filter = InstitutionFilter { country: Some(metadata.destination_country), ..Default::default() };
-        let mut candidates: Vec<Institution> = Vec::new();
-        let mut page = PageRequest::first(MAX_PAGE_SIZE);
-        loop {
-            let batch = self.store().list_institutions(&filter, &page).await?;
-            candidates.extend(batch.items);
-            match batch.next_cursor {
-                Some(after) if candidates.len() < MAX_ROUTING_CANDIDATES => page.after = Some(after),
-                _ => break,
-            }
-        }
+        let mut candidates: Vec<Institution> = registry.authorities_of(metadata.destination_country).await?.to_vec();
         // A named authority of another country is loaded too, so the answer says why it cannot receive.
         if let Some(named) = metadata.receiving_authority
             && !candidates.iter().any(|i| i.id == named)
@@ -307,7 +330,7 @@ impl Hub {
     async fn prepare_submission(
         &self,
         p: &Principal,
-        records: &CabRecords,
+        (registry, records): (&RegistryView<'_>, &CabRecords),
         (metadata, public_token): (DocumentMetadata, String),
         (pdf_sha256, pdf_size): (Digest, u64),
         accepted: Accepted,
@@ -360,7 +383,7 @@ impl Hub {
 
         let mut jobs: Vec<NewJob> = Vec::new();
         for exchange in &exchanges {
-            for webhook in self.store().list_webhooks(exchange.receiver).await? {
+            for webhook in registry.webhooks_of(exchange.receiver).await?.iter() {
                 let notification = NotificationType::DocumentReceived;
                 jobs.push(JobKind::Notify { exchange: exchange.id, webhook: webhook.id, notification }.job(now));
             }
@@ -404,15 +427,11 @@ impl Hub {
         p: &Principal,
         mut prepared: PreparedSubmission,
         idempotency: Option<IdempotencyRecord>,
-        pdf: bytes::Bytes,
+        pdf: DigestedBytes,
     ) -> Result<Submission> {
         let blobs = &self.exchange().blobs;
         let key = super::pdf_blob_key(prepared.document.id)?;
-        let stored = blobs.put(&key, pdf).await.map_err(|e| HubError::Internal(format!("PDF cache: {e}")))?;
-        if stored.sha256.0 != prepared.document.pdf_sha256.0 {
-            self.discard_blob(&key).await;
-            return Err(HubError::Internal("the PDF cache stored different bytes than received".into()));
-        }
+        blobs.put_digested(&key, pdf).await.map_err(|e| HubError::Internal(format!("PDF cache: {e}")))?;
         let submission = NewSubmission {
             document: &prepared.document,
             evidence: &prepared.evidence,

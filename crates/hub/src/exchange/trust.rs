@@ -34,6 +34,7 @@ pub mod codes {
 const MAX_CAB_CERTIFICATES: usize = 4 * MAX_PAGE_SIZE as usize;
 
 /// The registry's view of the pushing CAB.
+#[derive(Debug)]
 pub(crate) struct CabRecords {
     pub institution: Institution,
     pub accreditations: Vec<Accreditation>,

@@ -248,6 +248,11 @@ impl crate::Store for This {
         Ok(())
     }
 
+    async fn registry_version(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT version FROM registry_version WHERE id = 1").fetch_one(self.read_pool()).await?;
+        Ok(row.try_get("version")?)
+    }
+
     async fn insert_country(&self, country: &Country, audit: &AuditEvent) -> Result<Receipt> {
         audited!(self, audit, |tx| {
             sqlx::query("INSERT INTO countries (code, name, created_ms) VALUES ($1, $2, $3)")

@@ -1263,3 +1263,97 @@ pub async fn tokens_are_reserved_once_and_documents_found_by_country_and_number(
     let orphan = TokenReservation { token: "o".repeat(32), issuer: InstitutionId::new(), reserved_at: T0 };
     assert!(f.store.reserve_public_token(&orphan).await.is_err());
 }
+
+/// Every committed registry write moves the registry version, and nothing else does: the hub's upload path trusts
+/// its cached registry records exactly while the version stands.
+pub async fn registry_version_moves_with_every_registry_write(store: Arc<dyn Store>) {
+    use ecert_domain::accreditation::{Accreditation, AccreditationBasis, AccreditationBody, ArrangementStatus};
+    use ecert_domain::hs::HsPrefix;
+    use ecert_domain::ids::{AccreditationBodyId, AccreditationId, ScopeEntryId};
+    use ecert_domain::pkr::RevocationReason;
+    use ecert_domain::scope::ScopeEntry;
+
+    let f = fixture(store).await;
+    let store = f.store.clone();
+    let mut version = store.registry_version().await.unwrap();
+    assert!(version > 0, "the fixture's registry inserts moved it");
+    let mut moved = |what: &str, now: i64| {
+        assert!(now > version, "{what} did not move the registry version ({version} -> {now})");
+        version = now;
+    };
+    let ev = || setup_event();
+
+    let country = Country { code: CountryCode::parse("TJ").unwrap(), name: "Tajikistan".into(), created_at: T0 };
+    store.insert_country(&country, &ev()).await.unwrap();
+    moved("a new country", store.registry_version().await.unwrap());
+
+    let mut cab = store.get_institution(f.cab).await.unwrap().unwrap();
+    let before = cab.updated_at;
+    cab.status = LifecycleStatus::Suspended;
+    cab.updated_at = T0 + Duration::hours(1);
+    store.update_institution(&cab, before, &ev()).await.unwrap();
+    moved("a suspension", store.registry_version().await.unwrap());
+
+    let body = AccreditationBody {
+        id: AccreditationBodyId::new(),
+        name: "NCA".into(),
+        country: CountryCode::parse("KZ").unwrap(),
+        arrangement: ArrangementStatus::IafMla,
+        predecessor: None,
+        created_at: T0,
+    };
+    store.insert_accreditation_body(&body, &ev()).await.unwrap();
+    moved("an accreditation body", store.registry_version().await.unwrap());
+    let accreditation = Accreditation {
+        id: AccreditationId::new(),
+        cab: f.cab,
+        basis: AccreditationBasis::Iso17065,
+        body: Some(body.id),
+        designated_by: None,
+        certificate_number: "KZ.A-1".into(),
+        valid_from: date!(2026 - 01 - 01),
+        valid_until: date!(2030 - 01 - 01),
+        suspended: false,
+        created_at: T0,
+    };
+    store.insert_accreditation(&accreditation, &ev()).await.unwrap();
+    moved("an accreditation", store.registry_version().await.unwrap());
+    let scope = ScopeEntry {
+        id: ScopeEntryId::new(),
+        cab: f.cab,
+        document_type: DocumentType::ConformityCertificate,
+        hs_prefix: HsPrefix::parse("8471").unwrap(),
+        destinations: Vec::new(),
+        valid_from: date!(2026 - 01 - 01),
+        valid_until: None,
+        created_at: T0,
+    };
+    store.insert_scope_entry(&scope, &ev()).await.unwrap();
+    moved("a scope entry", store.registry_version().await.unwrap());
+
+    let renewed = RegisteredCertificate { replaces: Some(f.cab_cert), ..certificate(f.cab, 7) };
+    store.renew_certificate(f.cab_cert, &renewed, &ev()).await.unwrap();
+    moved("a renewal", store.registry_version().await.unwrap());
+    store.revoke_certificate(renewed.id, T0, RevocationReason::KeyCompromise, &ev()).await.unwrap();
+    moved("a revocation", store.registry_version().await.unwrap());
+
+    let hook = WebhookRecord {
+        id: WebhookId::new(),
+        institution: f.receiver_a,
+        url: "https://a.example/h".into(),
+        created_at: T0,
+    };
+    store.insert_webhook(&hook, &event(EventType::WebhookRegistered, f.receiver_a, T0)).await.unwrap();
+    moved("a webhook", store.registry_version().await.unwrap());
+    store.delete_webhook(hook.id, &event(EventType::WebhookRemoved, f.receiver_a, T0)).await.unwrap();
+    moved("a webhook removal", store.registry_version().await.unwrap());
+
+    // A refused write changes nothing, and neither do uploads, exchanges, jobs or audit events.
+    assert!(store.revoke_certificate(renewed.id, T0, RevocationReason::KeyCompromise, &ev()).await.is_err());
+    let (parts, _) = submit(&f, &Spec::new(&f, "KZ-V-1", 42)).await;
+    let exchange_id = parts.exchanges[0].id;
+    let _ = exchange(&f, exchange_id).await;
+    store.claim_jobs("w", T0 + Duration::days(365), Duration::minutes(1), 10).await.unwrap();
+    store.append_audit_event(&ev()).await.unwrap();
+    assert_eq!(store.registry_version().await.unwrap(), version);
+}
