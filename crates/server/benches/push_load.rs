@@ -7,6 +7,14 @@
 //! in a single-box deployment. Side by side in the same run, the bench also measures the validator alone on
 //! the same files, so the ratio shows what the HTTP, storage and durability layers add to validation.
 //!
+//! Two rounds of uploads are measured on the same hub:
+//! - the first on a hub just started;
+//! - the second after every PDF of the first was deleted, as a Model A hub deletes each PDF once it was
+//!   received: the state of a hub that has been running for a while.
+//!
+//! The deletions between the rounds go through the same `BlobStore::delete` as the hub's deletion jobs and
+//! are timed too.
+//!
 //! Run: `cargo bench -p ecert-server --bench push_load`
 
 use ecert_hub::{ExchangeServices, ExchangeSettings, Hub};
@@ -73,7 +81,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = TestPki::generate().expect("test PKI");
     eprintln!("signing {uploads} documents of about 200 KB ...");
-    let docs = Arc::new(documents(&pki, uploads + WARM_UP));
+    let docs = Arc::new(documents(&pki, WARM_UP + 2 * uploads));
     let size = docs[0].pdf.len();
 
     // Side by side: the validator alone, single-threaded, over the same files.
@@ -91,10 +99,11 @@ fn main() {
     }
     let validate_each = started.elapsed() / sample as u32;
 
-    let (base, cab_key) = runtime.block_on(async {
+    let (base, cab_key, blobs) = runtime.block_on(async {
         let store = ecert_store::open(None, dir.path()).await.expect("store");
         let log_key = ecert_hub::load_or_create_log_key(dir.path(), "bench.ecert.local/log").expect("log key");
         let exchange = ExchangeServices::for_data_dir(dir.path(), ExchangeSettings::default()).expect("exchange");
+        let blobs = exchange.blobs.clone();
         let hub = Hub::new(store, log_key, exchange);
         hub.prepare_log().await.expect("log");
         let demo = hub.seed_demo(Some(&pki)).await.expect("demo");
@@ -106,7 +115,7 @@ fn main() {
                 .await
                 .expect("serve")
         });
-        (base, demo.cab_key)
+        (base, demo.cab_key, blobs)
     });
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client");
@@ -149,44 +158,72 @@ fn main() {
         }
     });
 
-    let next = Arc::new(AtomicUsize::new(WARM_UP));
-    let started = Instant::now();
-    let mut latencies: Vec<Duration> = runtime.block_on(async {
-        let tasks: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let (next, push) = (next.clone(), push.clone());
-                tokio::spawn(async move {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::SeqCst);
-                        if i >= WARM_UP + uploads {
-                            return mine;
+    let run_round = |first: usize| {
+        let next = Arc::new(AtomicUsize::new(first));
+        let started = Instant::now();
+        let mut latencies: Vec<Duration> = runtime.block_on(async {
+            let tasks: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let (next, push) = (next.clone(), push.clone());
+                    tokio::spawn(async move {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::SeqCst);
+                            if i >= first + uploads {
+                                return mine;
+                            }
+                            mine.push(push(i).await);
                         }
-                        mine.push(push(i).await);
-                    }
+                    })
                 })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(uploads);
-        for t in tasks {
-            all.extend(t.await.expect("client task"));
+                .collect();
+            let mut all = Vec::with_capacity(uploads);
+            for t in tasks {
+                all.extend(t.await.expect("client task"));
+            }
+            all
+        });
+        let wall = started.elapsed();
+        latencies.sort();
+        (uploads as f64 / wall.as_secs_f64(), wall, latencies)
+    };
+    let report = |label: &str, (throughput, wall, latencies): (f64, Duration, Vec<Duration>)| {
+        println!("  {label}");
+        println!("    throughput      {throughput:.0} uploads/s  (wall {:.2} s)", wall.as_secs_f64());
+        println!(
+            "    latency         p50 {:.1} ms   p90 {:.1} ms   p99 {:.1} ms   max {:.1} ms",
+            ms(percentile(&latencies, 0.50)),
+            ms(percentile(&latencies, 0.90)),
+            ms(percentile(&latencies, 0.99)),
+            ms(*latencies.last().expect("latencies"))
+        );
+        throughput
+    };
+
+    let first = run_round(WARM_UP);
+    // What the deletion jobs do once the receivers have the PDFs: every cached PDF goes.
+    let (deleted, deleting) = runtime.block_on(async {
+        let keys = blobs.list_older_than(time::OffsetDateTime::now_utc() + time::Duration::hours(1), usize::MAX);
+        let keys = keys.await.expect("list");
+        let started = Instant::now();
+        for key in &keys {
+            assert!(blobs.delete(key).await.expect("delete"));
         }
-        all
+        (keys.len(), started.elapsed())
     });
-    let wall = started.elapsed();
-    latencies.sort();
-    let throughput = uploads as f64 / wall.as_secs_f64();
+    let second = run_round(WARM_UP + uploads);
+
     println!("push_load: {uploads} uploads of {size} bytes, {concurrency} concurrent clients, SQLite, full validation");
-    println!("  throughput      {throughput:.0} uploads/s  (wall {:.2} s)", wall.as_secs_f64());
+    let first_throughput = report("first round, on a hub just started", first);
+    let second_throughput = report("second round, after the first round's PDFs were deleted", second);
     println!(
-        "  latency         p50 {:.1} ms   p90 {:.1} ms   p99 {:.1} ms   max {:.1} ms",
-        ms(percentile(&latencies, 0.50)),
-        ms(percentile(&latencies, 0.90)),
-        ms(percentile(&latencies, 0.99)),
-        ms(*latencies.last().expect("latencies"))
+        "  between the rounds, {deleted} PDFs deleted one after another: {:.2} ms each",
+        ms(deleting) / deleted.max(1) as f64
     );
+    let throughput = first_throughput.min(second_throughput);
     println!(
-        "  validator alone {:.2} ms per file on one core = {:.0} files/s per core; push/validate-only ratio {:.2}",
+        "  validator alone {:.2} ms per file on one core = {:.0} files/s per core; push (slower round)/validate-only \
+         ratio {:.2}",
         ms(validate_each),
         1.0 / validate_each.as_secs_f64(),
         throughput / (1.0 / validate_each.as_secs_f64())
