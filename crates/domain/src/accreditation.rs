@@ -1,7 +1,7 @@
 //! CAB accreditation: on what basis, by which body, valid when.
 
 use crate::country::CountryCode;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrorCode, FieldErrors};
 use crate::ids::{AccreditationBodyId, AccreditationId, InstitutionId};
 use crate::institution::validate_name;
 use serde::{Deserialize, Serialize};
@@ -163,17 +163,21 @@ impl NewAccreditation {
                 "basis",
                 format!("expected one of: {}", AccreditationBasis::ALL.map(AccreditationBasis::code).join(", ")),
             ),
-            Some(AccreditationBasis::RegulatorDesignation) if self.designated_by.is_none() => {
-                errors.push("designated_by", "a regulator designation must name the designating regulator")
-            }
+            Some(AccreditationBasis::RegulatorDesignation) if self.designated_by.is_none() => errors.push_code(
+                "designated_by",
+                FieldErrorCode::Required,
+                "a regulator designation must name the designating regulator",
+            ),
             Some(AccreditationBasis::RegulatorDesignation) => {}
-            Some(_) if self.body.is_none() => errors.push("body", "an accreditation must name its accreditation body"),
+            Some(_) if self.body.is_none() => {
+                errors.push_code("body", FieldErrorCode::Required, "an accreditation must name its accreditation body")
+            }
             Some(_) => {}
         }
         let number = self.certificate_number.trim().to_owned();
         validate_name(&mut errors, "certificate_number", &number);
         if self.valid_until < self.valid_from {
-            errors.push("valid_until", "must not be before valid_from");
+            errors.push_code("valid_until", FieldErrorCode::DateOrder, "must not be before valid_from");
         }
         errors.into_result()?;
         Ok(Accreditation {

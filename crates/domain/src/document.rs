@@ -6,7 +6,7 @@
 
 use crate::country::CountryCode;
 use crate::document_type::DocumentType;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrorCode, FieldErrors};
 use crate::hs::HsCode;
 use crate::ids::InstitutionId;
 use crate::institution::validate_name;
@@ -147,11 +147,11 @@ impl NewDocumentMetadata {
 /// Free text: non-empty, bounded, and free of control characters (line breaks allowed where `multiline`).
 fn validate_hs_codes(errors: &mut FieldErrors, raw: &[String]) -> Vec<HsCode> {
     if raw.is_empty() {
-        errors.push("hs_codes", "at least one HS code is required");
+        errors.push_code("hs_codes", FieldErrorCode::Required, "at least one HS code is required");
         return Vec::new();
     }
     if raw.len() > MAX_HS_CODES {
-        errors.push("hs_codes", format!("at most {MAX_HS_CODES} HS codes"));
+        errors.push_code("hs_codes", FieldErrorCode::TooMany, format!("at most {MAX_HS_CODES} HS codes"));
         return Vec::new();
     }
     let mut codes: Vec<HsCode> = Vec::with_capacity(raw.len());
@@ -160,9 +160,11 @@ fn validate_hs_codes(errors: &mut FieldErrors, raw: &[String]) -> Vec<HsCode> {
         if let Some(code) = errors.check(&field, HsCode::parse(s.trim())) {
             // Compared after normalisation, so `8471.30` and `847130` are the same code.
             match codes.iter().position(|c| *c == code) {
-                Some(first) => {
-                    errors.push(field, format!("HS code {code} is already listed (duplicate of entry {first})"))
-                }
+                Some(first) => errors.push_code(
+                    field,
+                    FieldErrorCode::Duplicate,
+                    format!("HS code {code} is already listed (duplicate of entry {first})"),
+                ),
                 None => codes.push(code),
             }
         }
@@ -172,14 +174,22 @@ fn validate_hs_codes(errors: &mut FieldErrors, raw: &[String]) -> Vec<HsCode> {
 
 fn validate_dates(errors: &mut FieldErrors, issue_date: Date, valid_until: Date, today: Date) {
     if issue_date > today {
-        errors.push("issue_date", format!("must not be in the future (today is {today})"));
+        errors.push_code(
+            "issue_date",
+            FieldErrorCode::DateInFuture,
+            format!("must not be in the future (today is {today})"),
+        );
     }
     if valid_until <= issue_date {
-        errors.push("valid_until", "must be after issue_date");
+        errors.push_code("valid_until", FieldErrorCode::DateOrder, "must be after issue_date");
     } else if valid_until - issue_date > Duration::days(MAX_VALIDITY_DAYS) {
-        errors.push("valid_until", format!("the validity period exceeds {MAX_VALIDITY_DAYS} days"));
+        errors.push_code(
+            "valid_until",
+            FieldErrorCode::PeriodTooLong,
+            format!("the validity period exceeds {MAX_VALIDITY_DAYS} days"),
+        );
     } else if valid_until < today {
-        errors.push("valid_until", format!("the document expired on {valid_until}"));
+        errors.push_code("valid_until", FieldErrorCode::DateExpired, format!("the document expired on {valid_until}"));
     }
 }
 
@@ -195,7 +205,7 @@ fn validate_party(errors: &mut FieldErrors, field: &str, party: NewParty) -> Opt
 
 fn validate_standards(errors: &mut FieldErrors, raw: Vec<String>) -> Vec<String> {
     if raw.len() > MAX_STANDARDS {
-        errors.push("applied_standards", format!("at most {MAX_STANDARDS} standards"));
+        errors.push_code("applied_standards", FieldErrorCode::TooMany, format!("at most {MAX_STANDARDS} standards"));
         return Vec::new();
     }
     let mut standards: Vec<String> = Vec::with_capacity(raw.len());
@@ -208,7 +218,7 @@ fn validate_standards(errors: &mut FieldErrors, raw: Vec<String>) -> Vec<String>
             continue;
         }
         if standards.contains(&s) {
-            errors.push(field, format!("standard '{s}' is already listed"));
+            errors.push_code(field, FieldErrorCode::Duplicate, format!("standard '{s}' is already listed"));
         } else {
             standards.push(s);
         }
@@ -321,6 +331,7 @@ impl NewStatusChange {
             ),
             Some(to) => {
                 if let Err(e) = current.check_transition(to) {
+                    // Unchanged or final: the value is well formed but not allowed now, so `invalid`.
                     errors.push("status", e.to_string());
                 }
             }
@@ -328,9 +339,11 @@ impl NewStatusChange {
         let reason = self.reason.trim().to_owned();
         validate_text(&mut errors, "reason", &reason, MAX_REASON_LEN, true);
         match (to, self.replaced_by) {
-            (Some(DocumentStatus::Replaced), None) => {
-                errors.push("replaced_by", "a replacement must name the replacing document")
-            }
+            (Some(DocumentStatus::Replaced), None) => errors.push_code(
+                "replaced_by",
+                FieldErrorCode::Required,
+                "a replacement must name the replacing document",
+            ),
             (Some(DocumentStatus::Replaced), Some(by)) if by == document => {
                 errors.push("replaced_by", "a document cannot replace itself")
             }
@@ -449,6 +462,82 @@ mod tests {
             m.valid_until = TODAY - Duration::days(1);
         });
         assert!(expired[0].contains("expired on 2026-06-14"), "{expired:?}");
+    }
+
+    /// The code of each representative rejection, alone on the metadata, so no other error can mask it.
+    #[test]
+    fn rejections_carry_their_codes() {
+        use FieldErrorCode::*;
+        let code_of = |mutate: &dyn Fn(&mut NewDocumentMetadata)| {
+            let mut m = new_metadata();
+            mutate(&mut m);
+            let errs = m.validate(TODAY).unwrap_err();
+            errs.0.iter().map(|e| (e.field.clone(), e.code)).collect::<Vec<_>>()
+        };
+        let one = |field: &str, code| vec![(field.to_owned(), code)];
+        assert_eq!(code_of(&|m| m.document_number = "  ".into()), one("document_number", Required));
+        assert_eq!(
+            code_of(&|m| m.document_number = "N".repeat(MAX_DOCUMENT_NUMBER_LEN + 1)),
+            one("document_number", TooLong)
+        );
+        assert_eq!(code_of(&|m| m.hs_codes.clear()), one("hs_codes", Required));
+        let many = |m: &mut NewDocumentMetadata| {
+            m.hs_codes = (0..=MAX_HS_CODES).map(|i| format!("{:06}", 100000 + i)).collect()
+        };
+        assert_eq!(code_of(&many), one("hs_codes", TooMany));
+        assert_eq!(code_of(&|m| m.hs_codes = vec!["847130".into(), "8471.30".into()]), one("hs_codes/1", Duplicate));
+        assert_eq!(code_of(&|m| m.hs_codes = vec!["84a130".into()]), one("hs_codes/0", Invalid));
+        assert_eq!(
+            code_of(&|m| m.applied_standards = vec!["ISO 1".into(), "ISO 1".into()]),
+            one("applied_standards/1", Duplicate)
+        );
+        assert_eq!(
+            code_of(&|m| {
+                m.issue_date = TODAY + Duration::days(1);
+                m.valid_until = TODAY + Duration::days(30);
+            }),
+            one("issue_date", DateInFuture)
+        );
+        assert_eq!(code_of(&|m| m.valid_until = m.issue_date - Duration::days(1)), one("valid_until", DateOrder));
+        assert_eq!(code_of(&|m| m.valid_until = m.issue_date), one("valid_until", DateOrder));
+        assert_eq!(
+            code_of(&|m| m.valid_until = m.issue_date + Duration::days(MAX_VALIDITY_DAYS + 1)),
+            one("valid_until", PeriodTooLong)
+        );
+        assert_eq!(
+            code_of(&|m| {
+                m.issue_date = date!(2025 - 01 - 01);
+                m.valid_until = TODAY - Duration::days(1);
+            }),
+            one("valid_until", DateExpired)
+        );
+        for country in ["X", "XX", "kz1"] {
+            assert_eq!(
+                code_of(&|m| m.destination_country = country.into()),
+                one("destination_country", Invalid),
+                "{country:?}"
+            );
+        }
+        assert_eq!(code_of(&|m| m.document_number = "A\tB".into()), one("document_number", Invalid));
+    }
+
+    #[test]
+    fn status_change_codes() {
+        let doc = DocumentId::new();
+        let now = datetime!(2026-06-15 10:00 UTC);
+        let codes = |status: &str, by: Option<DocumentId>, current| {
+            NewStatusChange { status: status.into(), reason: "x".into(), replaced_by: by }
+                .validate(doc, current, now)
+                .unwrap_err()
+                .0
+                .iter()
+                .map(|e| e.code)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes("REPLACED", None, DocumentStatus::Valid), vec![FieldErrorCode::Required]);
+        // "already VALID" mentions no duplicate entry: it is a transition that is not allowed.
+        assert_eq!(codes("VALID", None, DocumentStatus::Valid), vec![FieldErrorCode::Invalid]);
+        assert_eq!(codes("REPLACED", Some(doc), DocumentStatus::Valid), vec![FieldErrorCode::Invalid]);
     }
 
     #[test]

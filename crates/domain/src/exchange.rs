@@ -7,7 +7,7 @@
 use crate::country::CountryCode;
 use crate::document::{DocumentMetadata, DocumentStatus};
 use crate::document_type::DocumentType;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrorCode, FieldErrors};
 use crate::ids::InstitutionId;
 use crate::institution::{Institution, LifecycleStatus};
 use serde::{Deserialize, Serialize};
@@ -250,23 +250,29 @@ impl NewBusinessReply {
         }
         let reason_code = self.reason_code.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
         match &reason_code {
-            Some(code) if code.len() > MAX_REASON_CODE_LEN => {
-                errors.push("reason_code", format!("must be at most {MAX_REASON_CODE_LEN} characters"))
-            }
+            Some(code) if code.len() > MAX_REASON_CODE_LEN => errors.push_code(
+                "reason_code",
+                FieldErrorCode::TooLong,
+                format!("must be at most {MAX_REASON_CODE_LEN} characters"),
+            ),
             Some(code)
                 if !code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"_-.".contains(&b)) =>
             {
                 errors.push("reason_code", "may contain only upper-case letters, digits, '_', '-' and '.'")
             }
             None if decision == Some(BusinessDecision::Rejected) => {
-                errors.push("reason_code", "a rejection must give a reason code")
+                errors.push_code("reason_code", FieldErrorCode::Required, "a rejection must give a reason code")
             }
             _ => {}
         }
         let text = self.text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
         if let Some(t) = &text {
             if t.chars().count() > MAX_REPLY_TEXT_LEN {
-                errors.push("text", format!("must be at most {MAX_REPLY_TEXT_LEN} characters"));
+                errors.push_code(
+                    "text",
+                    FieldErrorCode::TooLong,
+                    format!("must be at most {MAX_REPLY_TEXT_LEN} characters"),
+                );
             } else if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
                 errors.push("text", "must not contain control characters");
             }

@@ -1,7 +1,7 @@
 //! Participating institutions, their roles, contact points and lifecycle.
 
 use crate::country::CountryCode;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrorCode, FieldErrors};
 use crate::ids::InstitutionId;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
@@ -116,7 +116,12 @@ impl Withdrawal {
     pub fn notify(notice_date: Date, effective_date: Option<Date>) -> Result<Self, FieldErrors> {
         let effective_date = effective_date.unwrap_or(notice_date + Duration::days(DEFAULT_WITHDRAWAL_NOTICE_DAYS));
         if effective_date < notice_date {
-            return Err(crate::FieldError::new("effective_date", "must not be before the notice date").into());
+            return Err(crate::FieldError::with_code(
+                "effective_date",
+                FieldErrorCode::DateOrder,
+                "must not be before the notice date",
+            )
+            .into());
         }
         Ok(Self { notice_date, effective_date })
     }
@@ -203,12 +208,14 @@ pub(crate) fn validate_name(errors: &mut FieldErrors, field: &str, name: &str) {
 fn validate_roles(errors: &mut FieldErrors, roles: &[String]) -> Vec<Role> {
     let mut parsed = Vec::new();
     if roles.is_empty() {
-        errors.push("roles", "at least one role is required");
+        errors.push_code("roles", FieldErrorCode::Required, "at least one role is required");
     }
     for (i, r) in roles.iter().enumerate() {
         match Role::parse(r) {
             Some(role) if !parsed.contains(&role) => parsed.push(role),
-            Some(_) => errors.push(format!("roles/{i}"), format!("role '{r}' is listed twice")),
+            Some(_) => {
+                errors.push_code(format!("roles/{i}"), FieldErrorCode::Duplicate, format!("role '{r}' is listed twice"))
+            }
             None => errors.push(
                 format!("roles/{i}"),
                 format!(
@@ -225,7 +232,7 @@ fn validate_roles(errors: &mut FieldErrors, roles: &[String]) -> Vec<Role> {
 
 pub fn validate_contacts(errors: &mut FieldErrors, contacts: &[ContactPoint]) {
     if contacts.len() > MAX_CONTACTS {
-        errors.push("contacts", format!("at most {MAX_CONTACTS} contact points"));
+        errors.push_code("contacts", FieldErrorCode::TooMany, format!("at most {MAX_CONTACTS} contact points"));
         return;
     }
     for (i, c) in contacts.iter().enumerate() {
@@ -284,6 +291,29 @@ mod tests {
         let errs = n.validate(datetime!(2026-01-01 0:00 UTC)).unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["country", "name", "roles/0", "contacts/0/email"]);
+    }
+
+    #[test]
+    fn list_rules_carry_their_codes() {
+        let codes = |n: NewInstitution| {
+            n.validate(datetime!(2026-01-01 0:00 UTC))
+                .unwrap_err()
+                .0
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect::<Vec<_>>()
+        };
+        let twice = NewInstitution { roles: vec!["customs".into(), "customs".into()], ..new_cab() };
+        assert_eq!(codes(twice), [("roles/1".to_owned(), FieldErrorCode::Duplicate)]);
+        assert_eq!(
+            codes(NewInstitution { roles: vec![], ..new_cab() }),
+            [("roles".to_owned(), FieldErrorCode::Required)]
+        );
+        let contact = new_cab().contacts[0].clone();
+        let crowd = NewInstitution { contacts: vec![contact; MAX_CONTACTS + 1], ..new_cab() };
+        assert_eq!(codes(crowd), [("contacts".to_owned(), FieldErrorCode::TooMany)]);
+        let retroactive = Withdrawal::notify(date!(2026 - 01 - 10), Some(date!(2026 - 01 - 09))).unwrap_err();
+        assert_eq!(retroactive.0[0].code, FieldErrorCode::DateOrder);
     }
 
     #[test]

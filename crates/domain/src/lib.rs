@@ -20,7 +20,7 @@ pub mod pkr;
 pub mod scope;
 pub mod user;
 
-pub use error::{FieldError, FieldErrors};
+pub use error::{FieldError, FieldErrorCode, FieldErrors};
 
 #[cfg(feature = "openapi")]
 mod openapi;

@@ -3,7 +3,7 @@
 use crate::accreditation::Accreditation;
 use crate::country::CountryCode;
 use crate::document_type::DocumentType;
-use crate::error::FieldErrors;
+use crate::error::{FieldErrorCode, FieldErrors};
 use crate::hs::{HsCode, HsPrefix};
 use crate::ids::{InstitutionId, ScopeEntryId};
 use crate::institution::{Institution, LifecycleStatus, Role};
@@ -61,7 +61,11 @@ impl NewScopeEntry {
         let hs_prefix = errors.check("hs_prefix", HsPrefix::parse(&self.hs_prefix));
         let mut destinations = Vec::new();
         if self.destinations.len() > MAX_DESTINATIONS {
-            errors.push("destinations", format!("at most {MAX_DESTINATIONS} destinations"));
+            errors.push_code(
+                "destinations",
+                FieldErrorCode::TooMany,
+                format!("at most {MAX_DESTINATIONS} destinations"),
+            );
         } else {
             for (i, d) in self.destinations.iter().enumerate() {
                 if let Some(c) = errors.check(&format!("destinations/{i}"), CountryCode::parse(d))
@@ -72,7 +76,7 @@ impl NewScopeEntry {
             }
         }
         if self.valid_until.is_some_and(|until| until < self.valid_from) {
-            errors.push("valid_until", "the scope period ends before it begins");
+            errors.push_code("valid_until", FieldErrorCode::DateOrder, "the scope period ends before it begins");
         }
         errors.into_result()?;
         destinations.sort();
@@ -305,5 +309,22 @@ mod tests {
         .unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["document_type", "hs_prefix", "destinations/0", "valid_until"]);
+    }
+
+    #[test]
+    fn scope_rules_carry_their_codes() {
+        use crate::error::FieldErrorCode;
+        let c = cab();
+        let errs = NewScopeEntry {
+            document_type: "TR".into(),
+            hs_prefix: "84".into(),
+            destinations: vec!["UZ".into(); MAX_DESTINATIONS + 1],
+            valid_from: date!(2026 - 02 - 01),
+            valid_until: Some(date!(2026 - 01 - 31)),
+        }
+        .validate(c.id, datetime!(2026-01-01 0:00 UTC))
+        .unwrap_err();
+        let codes: Vec<(&str, FieldErrorCode)> = errs.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(codes, [("destinations", FieldErrorCode::TooMany), ("valid_until", FieldErrorCode::DateOrder)]);
     }
 }

@@ -1,7 +1,7 @@
 //! Portal users: people who sign in to the portal for one institution, holding some of its roles. The password
 //! and second-factor secrets never appear here; they exist only in the store and the hub's login code.
 
-use crate::error::{FieldErrors, validate_text};
+use crate::error::{FieldErrorCode, FieldErrors, validate_text};
 use crate::ids::{InstitutionId, UserId};
 use crate::institution::Role;
 use serde::{Deserialize, Serialize};
@@ -121,7 +121,11 @@ pub fn validate_username(username: &str) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
     let count = username.chars().count();
     if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&count) {
-        errors.push("username", format!("must be {MIN_USERNAME_CHARS} to {MAX_USERNAME_CHARS} characters"));
+        errors.push_code(
+            "username",
+            FieldErrorCode::for_length(count, MAX_USERNAME_CHARS),
+            format!("must be {MIN_USERNAME_CHARS} to {MAX_USERNAME_CHARS} characters"),
+        );
     } else if !username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_@".contains(c)) {
         errors.push("username", "may contain only a-z, 0-9 and . _ - @");
     } else if !username.starts_with(|c: char| c.is_ascii_alphanumeric()) {
@@ -136,7 +140,11 @@ pub fn validate_password(password: &str) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::default();
     let count = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&count) {
-        errors.push("password", format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"));
+        errors.push_code(
+            "password",
+            FieldErrorCode::for_length(count, MAX_PASSWORD_CHARS),
+            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+        );
     } else if password.chars().all(|c| password.starts_with(c)) {
         errors.push("password", "must not repeat a single character");
     } else if password.chars().any(char::is_control) {
@@ -154,11 +162,15 @@ pub fn validate_new_user(new: &NewUser, institution_roles: &[Role]) -> Result<()
     }
     validate_text(&mut errors, "display_name", new.display_name.trim(), MAX_DISPLAY_NAME_CHARS, false);
     if new.roles.is_empty() {
-        errors.push("roles", "at least one role is required");
+        errors.push_code("roles", FieldErrorCode::Required, "at least one role is required");
     }
     for (i, role) in new.roles.iter().enumerate() {
         if new.roles.get(..i).is_some_and(|before| before.contains(role)) {
-            errors.push(format!("roles/{i}"), format!("role '{}' is listed twice", role.code()));
+            errors.push_code(
+                format!("roles/{i}"),
+                FieldErrorCode::Duplicate,
+                format!("role '{}' is listed twice", role.code()),
+            );
         } else if !institution_roles.contains(role) {
             errors.push(format!("roles/{i}"), format!("the institution does not hold the role '{}'", role.code()));
         }
@@ -226,6 +238,22 @@ mod tests {
         assert_eq!(fields(validate_new_user(&roles, &[Role::IssuingCab])), ["roles/1", "roles/2"]);
         let same = new_user("username-as-pw", "USERNAME-AS-PW", &[Role::IssuingCab]);
         assert_eq!(fields(validate_new_user(&same, &[Role::IssuingCab])), ["password"]);
+    }
+
+    #[test]
+    fn length_rules_say_which_bound_was_broken() {
+        let code = |r: Result<(), FieldErrors>| r.unwrap_err().0.iter().map(|e| e.code).collect::<Vec<_>>();
+        assert_eq!(code(validate_username("")), [FieldErrorCode::Required]);
+        assert_eq!(code(validate_username("ab")), [FieldErrorCode::Invalid]);
+        assert_eq!(code(validate_username(&"a".repeat(MAX_USERNAME_CHARS + 1))), [FieldErrorCode::TooLong]);
+        assert_eq!(code(validate_username("Upper")), [FieldErrorCode::Invalid]);
+        assert_eq!(code(validate_password("")), [FieldErrorCode::Required]);
+        assert_eq!(code(validate_password("short")), [FieldErrorCode::Invalid]);
+        assert_eq!(code(validate_password(&"ab".repeat(65))), [FieldErrorCode::TooLong]);
+        let roles = new_user("ok-name", "long enough password", &[Role::IssuingCab, Role::IssuingCab]);
+        assert_eq!(code(validate_new_user(&roles, &[Role::IssuingCab])), [FieldErrorCode::Duplicate]);
+        let none = new_user("ok-name", "long enough password", &[]);
+        assert_eq!(code(validate_new_user(&none, &[Role::IssuingCab])), [FieldErrorCode::Required]);
     }
 
     #[test]

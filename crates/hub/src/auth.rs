@@ -6,6 +6,7 @@ use crate::audit::WithDigests;
 use crate::{Hub, HubError, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ecert_domain::FieldErrorCode;
 use ecert_domain::audit::EventType;
 use ecert_domain::auth::{Credential, Permission, Principal};
 use ecert_domain::ids::{ApiKeyId, InstitutionId};
@@ -91,8 +92,13 @@ impl Hub {
     pub async fn create_api_key(&self, p: &Principal, institution: InstitutionId, label: &str) -> Result<IssuedApiKey> {
         require(p, Permission::ManageRegistries)?;
         let label = label.trim();
-        if label.is_empty() || label.chars().count() > MAX_LABEL_LEN || label.chars().any(char::is_control) {
-            return Err(HubError::invalid("label", format!("must be 1 to {MAX_LABEL_LEN} printable characters")));
+        let len = label.chars().count();
+        if len == 0 || len > MAX_LABEL_LEN || label.chars().any(char::is_control) {
+            return Err(HubError::invalid_with_code(
+                "label",
+                FieldErrorCode::for_length(len, MAX_LABEL_LEN),
+                format!("must be 1 to {MAX_LABEL_LEN} printable characters"),
+            ));
         }
         if self.store().get_institution(institution).await?.is_none() {
             return Err(HubError::NotFound("institution"));

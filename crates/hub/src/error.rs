@@ -1,5 +1,5 @@
-use ecert_domain::FieldErrors;
 use ecert_domain::auth::Permission;
+use ecert_domain::{FieldError, FieldErrorCode, FieldErrors};
 use ecert_store::StoreError;
 
 /// Every way a hub operation can fail, designed for the edge to map one to one onto a status and a message.
@@ -51,8 +51,14 @@ impl HubError {
 }
 
 impl HubError {
+    /// One rejected field, with the catch-all code [`FieldErrorCode::Invalid`] (malformed, unknown or unsuitable).
     pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
-        HubError::Invalid(ecert_domain::FieldError::new(field, reason).into())
+        Self::invalid_with_code(field, FieldErrorCode::Invalid, reason)
+    }
+
+    /// One rejected field, with the code that says why.
+    pub fn invalid_with_code(field: &str, code: FieldErrorCode, reason: impl Into<String>) -> Self {
+        HubError::Invalid(FieldError::with_code(field, code, reason).into())
     }
 }
 

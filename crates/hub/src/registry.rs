@@ -3,7 +3,6 @@
 use crate::audit::WithDigests;
 use crate::auth::require;
 use crate::{Hub, HubError, Result};
-use ecert_domain::FieldErrors;
 use ecert_domain::accreditation::{
     Accreditation, AccreditationBasis, AccreditationBody, NewAccreditation, NewAccreditationBody,
 };
@@ -17,11 +16,14 @@ use ecert_domain::institution::{
 use ecert_domain::page::{Page, PageRequest};
 use ecert_domain::pkr::{CertificateHistoryEntry, CertificateStatus, RegisteredCertificate, RevocationReason};
 use ecert_domain::scope::{NewScopeEntry, NotAuthorized, ScopeEntry, ScopeQuery, authorize};
+use ecert_domain::{FieldErrorCode, FieldErrors};
+use ecert_pki::CertRejection;
 use ecert_store::{AuditFilter, Country, InstitutionFilter, Receipt, StoredAuditEvent};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 const MAX_CERT_INPUT: usize = 64 * 1024;
+const MAX_COUNTRY_NAME_LEN: usize = 100;
 
 /// Turns a uniqueness violation into a conflict the caller can read; other store errors map as usual.
 fn on_conflict(message: impl FnOnce() -> String) -> impl FnOnce(ecert_store::StoreError) -> HubError {
@@ -80,8 +82,13 @@ impl Hub {
         let mut errors = FieldErrors::default();
         let code = errors.check("code", CountryCode::parse(code));
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            errors.push("name", "must be 1 to 100 printable characters");
+        let len = name.chars().count();
+        if len == 0 || len > MAX_COUNTRY_NAME_LEN || name.chars().any(char::is_control) {
+            errors.push_code(
+                "name",
+                FieldErrorCode::for_length(len, MAX_COUNTRY_NAME_LEN),
+                format!("must be 1 to {MAX_COUNTRY_NAME_LEN} printable characters"),
+            );
         }
         errors.into_result()?;
         let Some(code) = code else { return Err(HubError::invalid("code", "missing")) };
@@ -342,22 +349,31 @@ impl Hub {
 
     fn parse_certificate(&self, input: &[u8]) -> Result<(ecert_pki::Certificate, ecert_pki::CertFacts)> {
         if input.is_empty() || input.len() > MAX_CERT_INPUT {
-            return Err(HubError::invalid(
+            return Err(HubError::invalid_with_code(
                 "certificate",
+                FieldErrorCode::for_length(input.len(), MAX_CERT_INPUT),
                 format!("must be 1 byte to {MAX_CERT_INPUT} bytes of PEM or DER"),
             ));
         }
         let mut certs = ecert_pki::Certificate::parse_any(input)
             .map_err(|e| HubError::invalid("certificate", format!("not a readable X.509 certificate: {e}")))?;
         if certs.len() != 1 {
-            return Err(HubError::invalid(
+            let code = if certs.is_empty() { FieldErrorCode::Invalid } else { FieldErrorCode::TooMany };
+            return Err(HubError::invalid_with_code(
                 "certificate",
+                code,
                 format!("expected exactly one certificate, found {}", certs.len()),
             ));
         }
         let cert = certs.remove(0);
-        let facts = ecert_pki::check_registrable(&cert, self.now())
-            .map_err(|r| HubError::invalid("certificate", format!("{r} ({})", r.code())))?;
+        let facts = ecert_pki::check_registrable(&cert, self.now()).map_err(|r| {
+            let code = match r {
+                CertRejection::Expired { .. } => FieldErrorCode::DateExpired,
+                CertRejection::NotYetValid { .. } => FieldErrorCode::DateInFuture,
+                _ => FieldErrorCode::Invalid,
+            };
+            HubError::invalid_with_code("certificate", code, format!("{r} ({})", r.code()))
+        })?;
         Ok((cert, facts))
     }
 
@@ -464,7 +480,11 @@ impl Hub {
         let now = self.now();
         let at = at.unwrap_or(now);
         if at > now {
-            return Err(HubError::invalid("revoked_at", "must not be in the future"));
+            return Err(HubError::invalid_with_code(
+                "revoked_at",
+                FieldErrorCode::DateInFuture,
+                "must not be in the future",
+            ));
         }
         let mut after = before.clone();
         after.status = CertificateStatus::Revoked;

@@ -5,7 +5,7 @@ use crate::i18n::Lang;
 use crate::key;
 use crate::page::Ctx;
 use axum::http::StatusCode;
-use ecert_domain::FieldError;
+use ecert_domain::{FieldError, FieldErrorCode};
 use ecert_hub::HubError;
 use ecert_hub::exchange::rejection_codes as codes;
 use ecert_hub::users::LoginFailure;
@@ -105,36 +105,26 @@ pub fn rejection_message(lang: &Lang, code: &str) -> String {
 }
 
 /// "<label>: <reason>" for one invalid field. The label is `field-<name>` of the path's first segment
-/// (`hs_codes/2` → `field-hs_codes`); the reason is a generic one chosen from the hub's wording.
+/// (`hs_codes/2` → `field-hs_codes`); the reason is the translation of the error's code, never its English text.
 pub fn field_message(lang: &Lang, error: &FieldError) -> String {
     let name = error.field.split(['/', '[', '.']).next().unwrap_or_default();
     let label_key = format!("field-{name}");
     let label = if !name.is_empty() && lang.has(&label_key) { lang.t(&label_key) } else { lang.t(key!("field-other")) };
-    lang.t2(key!("field-error"), "field", label, "reason", lang.t(reason_key(&error.reason)))
+    lang.t2(key!("field-error"), "field", label, "reason", lang.t(reason_key(error.code)))
 }
 
-/// The generic reason closest to the hub's (English) explanation.
-fn reason_key(reason: &str) -> &'static str {
-    let r = reason.to_ascii_lowercase();
-    let has = |s: &str| r.contains(s);
-    if has("must not be empty") || has("is missing") || has("is required") || has("at least one") {
-        key!("reason-required")
-    } else if has("characters") && has("at most") {
-        key!("reason-too-long")
-    } else if has("at most") {
-        key!("reason-too-many")
-    } else if has("already") || has("duplicate") {
-        key!("reason-duplicate")
-    } else if has("future") {
-        key!("reason-date-future")
-    } else if has("expired") {
-        key!("reason-date-expired")
-    } else if has("must be after") {
-        key!("reason-date-order")
-    } else if has("validity period exceeds") {
-        key!("reason-period-too-long")
-    } else {
-        key!("reason-invalid")
+/// The generic reason shown for each code.
+fn reason_key(code: FieldErrorCode) -> &'static str {
+    match code {
+        FieldErrorCode::Required => key!("reason-required"),
+        FieldErrorCode::TooLong => key!("reason-too-long"),
+        FieldErrorCode::TooMany => key!("reason-too-many"),
+        FieldErrorCode::Duplicate => key!("reason-duplicate"),
+        FieldErrorCode::DateInFuture => key!("reason-date-future"),
+        FieldErrorCode::DateExpired => key!("reason-date-expired"),
+        FieldErrorCode::DateOrder => key!("reason-date-order"),
+        FieldErrorCode::PeriodTooLong => key!("reason-period-too-long"),
+        FieldErrorCode::Invalid => key!("reason-invalid"),
     }
 }
 
@@ -151,20 +141,46 @@ mod tests {
     #[test]
     fn invalid_fields_are_labelled_and_translated() {
         let mut errors = FieldErrors::default();
-        errors.push("hs_codes/1", "HS code 847130 is already listed (duplicate of entry 0)");
-        errors.push("document_number", "must not be empty");
-        errors.push("x_unknown", "<script>alert(1)</script>");
+        errors.push_code("hs_codes/1", FieldErrorCode::Duplicate, "HS code 847130 is listed twice");
+        errors.push_code("document_number", FieldErrorCode::Required, "<script>alert(1)</script>");
+        errors.push("x_unknown", "must not be empty");
         let err = HubError::Invalid(errors);
         let en = messages(&lang("en"), &err);
         assert_eq!(en.len(), 3);
         assert!(en[0].starts_with(&lang("en").t("field-hs_codes")), "{en:?}");
         assert!(en[0].ends_with(&lang("en").t("reason-duplicate")), "{en:?}");
-        assert!(en[1].contains(&lang("en").t("reason-required")));
+        assert!(en[1].starts_with(&lang("en").t("field-document_number")), "{en:?}");
+        assert!(en[1].ends_with(&lang("en").t("reason-required")), "{en:?}");
+        // The code decides, not the wording: "must not be empty" under the catch-all code stays "invalid".
+        assert!(en[2].starts_with(&lang("en").t("field-other")), "{en:?}");
+        assert!(en[2].ends_with(&lang("en").t("reason-invalid")), "{en:?}");
         assert!(en.iter().all(|m| !m.contains("script") && !m.contains("847130")), "raw reasons never shown: {en:?}");
         let ru = messages(&lang("ru"), &err);
         assert!(ru[0].starts_with(&lang("ru").t("field-hs_codes")), "{ru:?}");
+        assert!(ru[0].ends_with(&lang("ru").t("reason-duplicate")), "{ru:?}");
         assert_ne!(en, ru);
         assert_eq!(status_of(&err), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
+    fn the_same_code_reads_the_same_whatever_the_wording() {
+        let wordings = ["must not be empty", "is already listed", "must be at most 3 characters", "", "<b>x</b>"];
+        for code in ["en", "ru"] {
+            let l = lang(code);
+            let mut reasons = Vec::new();
+            for c in FieldErrorCode::ALL {
+                let texts: Vec<String> =
+                    wordings.iter().map(|w| field_message(&l, &FieldError::with_code("valid_until", c, *w))).collect();
+                assert!(texts.iter().all(|t| *t == texts[0]), "{c:?} in {code}: {texts:?}");
+                let reason = l.t(reason_key(c));
+                assert!(!reason.starts_with("reason-"), "untranslated {c:?} in {code}");
+                assert!(texts[0].ends_with(&reason), "{texts:?}");
+                reasons.push(reason);
+            }
+            for (i, r) in reasons.iter().enumerate() {
+                assert!(reasons.iter().skip(i + 1).all(|o| o != r), "two codes read alike in {code}: {r}");
+            }
+        }
     }
 
     #[test]

@@ -10,8 +10,8 @@ use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use ecert_domain::FieldError;
 use ecert_domain::document::NewDocumentMetadata;
+use ecert_domain::{FieldError, FieldErrorCode};
 
 /// The metadata part's largest size: the minimum dataset is a few hundred bytes; 64 KiB leaves room for long
 /// descriptions and standard lists without letting the JSON parser chew on megabytes.
@@ -84,7 +84,11 @@ pub async fn read_upload(req: Request, limits: PartLimits) -> Result<DocumentUpl
             }
             PDF_PART if pdf.is_none() => pdf = Some(read_part(field, PDF_PART, limits.max_pdf_bytes).await?),
             METADATA_PART | PDF_PART => {
-                return Err(ApiError::invalid(vec![FieldError::new(name, "this part was sent more than once")]));
+                return Err(ApiError::invalid(vec![FieldError::with_code(
+                    name,
+                    FieldErrorCode::Duplicate,
+                    "this part was sent more than once",
+                )]));
             }
             _ => {
                 return Err(ApiError::invalid(vec![FieldError::new(
@@ -102,7 +106,7 @@ pub async fn read_upload(req: Request, limits: PartLimits) -> Result<DocumentUpl
                 missing
                     .into_iter()
                     .filter(|(_, absent)| *absent)
-                    .map(|(part, _)| FieldError::new(part, "this part is missing"))
+                    .map(|(part, _)| FieldError::with_code(part, FieldErrorCode::Required, "this part is missing"))
                     .collect(),
             ))
         }
@@ -180,23 +184,23 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 }
 
 pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, FieldError> {
-    let invalid = |reason: &str| FieldError::new("header/Idempotency-Key", reason);
+    let refuse = |code, reason: &str| FieldError::with_code("header/Idempotency-Key", code, reason);
     let mut values = headers.get_all(IDEMPOTENCY_KEY_HEADER).iter();
     let Some(value) = values.next() else {
         return Ok(None);
     };
     if values.next().is_some() {
-        return Err(invalid("send the header at most once"));
+        return Err(refuse(FieldErrorCode::Duplicate, "send the header at most once"));
     }
     let bytes = value.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_IDEMPOTENCY_KEY_LEN {
-        return Err(FieldError::new(
-            "header/Idempotency-Key",
-            format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters long"),
+        return Err(refuse(
+            FieldErrorCode::for_length(bytes.len(), MAX_IDEMPOTENCY_KEY_LEN),
+            &format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters long"),
         ));
     }
     if !bytes.iter().all(u8::is_ascii_graphic) {
-        return Err(invalid("must consist of visible ASCII characters only (no spaces)"));
+        return Err(refuse(FieldErrorCode::Invalid, "must consist of visible ASCII characters only (no spaces)"));
     }
     // Every byte is visible ASCII, so this is lossless.
     Ok(Some(String::from_utf8_lossy(bytes).into_owned()))

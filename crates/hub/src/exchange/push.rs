@@ -12,6 +12,7 @@ use crate::{Hub, HubError, Rejection, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ecert_blob::DigestedBytes;
+use ecert_domain::FieldErrorCode;
 use ecert_domain::audit::{AuditEvent, Digest, EventType};
 use ecert_domain::auth::{Permission, Principal};
 use ecert_domain::country::CountryCode;
@@ -36,10 +37,14 @@ const MAX_ROUTING_CANDIDATES: usize = 4 * MAX_PAGE_SIZE as usize;
 /// The cheap shape checks on the upload itself; the validator does the real parsing.
 fn check_pdf(pdf: &[u8], max_bytes: u64) -> Result<()> {
     if pdf.is_empty() {
-        return Err(HubError::invalid("pdf", "the upload is empty"));
+        return Err(HubError::invalid_with_code("pdf", FieldErrorCode::Required, "the upload is empty"));
     }
     if pdf.len() as u64 > max_bytes {
-        return Err(HubError::invalid("pdf", format!("the PDF is larger than the limit of {max_bytes} bytes")));
+        return Err(HubError::invalid_with_code(
+            "pdf",
+            FieldErrorCode::TooLong,
+            format!("the PDF is larger than the limit of {max_bytes} bytes"),
+        ));
     }
     if !pdf.starts_with(b"%PDF-") {
         return Err(HubError::invalid("pdf", "not a PDF file (it must start with %PDF-)"));
@@ -51,8 +56,9 @@ fn check_idempotency_key(key: Option<String>) -> Result<Option<String>> {
     match key {
         None => Ok(None),
         Some(k) if k.is_empty() || k.len() > MAX_IDEMPOTENCY_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Err(HubError::invalid(
+            Err(HubError::invalid_with_code(
                 "idempotency_key",
+                FieldErrorCode::for_length(k.len(), MAX_IDEMPOTENCY_KEY_LEN),
                 format!("must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} printable ASCII characters without spaces"),
             ))
         }

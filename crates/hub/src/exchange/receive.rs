@@ -7,6 +7,7 @@ use crate::auth::require;
 use crate::jobs::JobKind;
 use crate::{Hub, HubError, Result};
 use ecert_blob::{BlobError, ReadOptions};
+use ecert_domain::FieldErrorCode;
 use ecert_domain::audit::{AuditEvent, EventType};
 use ecert_domain::auth::{Permission, Principal};
 use ecert_domain::exchange::{
@@ -42,7 +43,8 @@ pub(super) fn pdf_file_name(number: &str) -> String {
 pub(super) fn hs_prefix_filter(input: &str) -> Result<String> {
     let digits: String = input.trim().chars().filter(|c| *c != '.').collect();
     if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(HubError::invalid("hs_prefix", "must be 1 to 10 digits"));
+        let code = FieldErrorCode::for_length(digits.len(), 10);
+        return Err(HubError::invalid_with_code("hs_prefix", code, "must be 1 to 10 digits"));
     }
     Ok(digits)
 }
@@ -148,7 +150,11 @@ impl Hub {
         if let (Some(from), Some(to)) = (filter.issued_from, filter.issued_to)
             && from > to
         {
-            return Err(HubError::invalid("issued_to", "must not be before issued_from"));
+            return Err(HubError::invalid_with_code(
+                "issued_to",
+                FieldErrorCode::DateOrder,
+                "must not be before issued_from",
+            ));
         }
         Ok(self.store().search_exchanges(&filter, page).await?)
     }

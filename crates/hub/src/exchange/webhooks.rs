@@ -5,6 +5,7 @@ use super::views::RegisteredWebhook;
 use crate::audit::WithDigests;
 use crate::auth::require;
 use crate::{Hub, HubError, Result};
+use ecert_domain::FieldErrorCode;
 use ecert_domain::audit::EventType;
 use ecert_domain::auth::{Permission, Principal};
 use ecert_domain::ids::WebhookId;
@@ -20,7 +21,11 @@ pub(super) fn check_webhook_url(input: &str, allow_insecure: bool) -> Result<Str
     let invalid = |reason: &str| HubError::invalid("url", reason.to_owned());
     let input = input.trim();
     if input.is_empty() || input.len() > MAX_WEBHOOK_URL_LEN {
-        return Err(invalid(&format!("must be 1 to {MAX_WEBHOOK_URL_LEN} characters")));
+        return Err(HubError::invalid_with_code(
+            "url",
+            FieldErrorCode::for_length(input.len(), MAX_WEBHOOK_URL_LEN),
+            format!("must be 1 to {MAX_WEBHOOK_URL_LEN} characters"),
+        ));
     }
     let url = reqwest::Url::parse(input).map_err(|e| invalid(&format!("not a valid absolute URL: {e}")))?;
     match url.scheme() {
@@ -50,7 +55,11 @@ pub(super) fn check_webhook_url(input: &str, allow_insecure: bool) -> Result<Str
     }
     let normalised = url.to_string();
     if normalised.len() > MAX_WEBHOOK_URL_LEN {
-        return Err(invalid(&format!("must be at most {MAX_WEBHOOK_URL_LEN} characters")));
+        return Err(HubError::invalid_with_code(
+            "url",
+            FieldErrorCode::TooLong,
+            format!("must be at most {MAX_WEBHOOK_URL_LEN} characters"),
+        ));
     }
     Ok(normalised)
 }
@@ -107,6 +116,17 @@ mod tests {
             Err(HubError::Invalid(e)) => e.to_string(),
             other => panic!("expected invalid for {input}, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn webhook_url_codes() {
+        let code = |input: &str| match check_webhook_url(input, false) {
+            Err(HubError::Invalid(e)) => e.0.iter().map(|f| f.code).collect::<Vec<_>>(),
+            other => panic!("expected invalid for {input}, got {other:?}"),
+        };
+        assert_eq!(code(" "), [FieldErrorCode::Required]);
+        assert_eq!(code(&format!("https://h.example/{}", "a".repeat(MAX_WEBHOOK_URL_LEN))), [FieldErrorCode::TooLong]);
+        assert_eq!(code("http://hooks.example.uz/"), [FieldErrorCode::Invalid]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::password;
 use crate::audit::WithDigests;
 use crate::auth::require;
 use crate::{Hub, HubError, Result};
+use ecert_domain::FieldErrorCode;
 use ecert_domain::audit::EventType;
 use ecert_domain::auth::{Permission, Principal};
 use ecert_domain::ids::{InstitutionId, UserId};
@@ -51,7 +52,9 @@ impl Hub {
             .event(p, EventType::UserCreated, Some(user.institution), vec![format!("user:{}", user.id)])
             .after(&user);
         let receipt = self.store().insert_user(&record, &audit).await.map_err(|e| match e {
-            StoreError::Conflict(_) => HubError::invalid("username", "is already taken"),
+            StoreError::Conflict(_) => {
+                HubError::invalid_with_code("username", FieldErrorCode::Duplicate, "is already taken")
+            }
             other => other.into(),
         })?;
         Ok((user, receipt))

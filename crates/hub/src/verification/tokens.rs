@@ -4,6 +4,7 @@
 
 use crate::auth::require;
 use crate::{Hub, HubError, Result};
+use ecert_domain::FieldErrorCode;
 use ecert_domain::auth::{Permission, Principal};
 use ecert_store::StoreError;
 use ecert_store::exchange::TokenReservation;
@@ -52,13 +53,21 @@ impl Hub {
 
 /// A push naming a token: it must be one this CAB reserved and no document uses yet.
 pub(crate) async fn check_reserved_token(hub: &Hub, p: &Principal, token: &str) -> Result<()> {
-    let refuse = |why: &str| Err(HubError::invalid("public_token", why));
     match hub.store().get_token_reservation(token).await? {
         Some(r) if r.issuer == p.institution => {}
-        _ => return refuse("not a token reserved by this CAB (POST /api/v1/document-tokens)"),
+        _ => {
+            return Err(HubError::invalid(
+                "public_token",
+                "not a token reserved by this CAB (POST /api/v1/document-tokens)",
+            ));
+        }
     }
     if hub.store().find_document_by_public_token(token).await?.is_some() {
-        return refuse("this token already belongs to another document");
+        return Err(HubError::invalid_with_code(
+            "public_token",
+            FieldErrorCode::Duplicate,
+            "this token already belongs to another document",
+        ));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::{VERIFICATION_DISCLAIMER, sha256};
 use crate::auth::require;
 use crate::exchange::trust::{self, CabRecords};
 use crate::{Hub, HubError, Result};
+use ecert_domain::FieldErrorCode;
 use ecert_domain::audit::{Digest, EventType};
 use ecert_domain::auth::{Permission, Principal};
 use ecert_domain::document::{DocumentStatus, MAX_DOCUMENT_NUMBER_LEN};
@@ -181,18 +182,27 @@ impl Hub {
 
 fn check_upload(req: &VerifyRequest, max_bytes: u64) -> Result<()> {
     if req.pdf.is_empty() {
-        return Err(HubError::invalid("pdf", "the upload is empty"));
+        return Err(HubError::invalid_with_code("pdf", FieldErrorCode::Required, "the upload is empty"));
     }
     if req.pdf.len() as u64 > max_bytes {
-        return Err(HubError::invalid("pdf", format!("the PDF is larger than the limit of {max_bytes} bytes")));
+        return Err(HubError::invalid_with_code(
+            "pdf",
+            FieldErrorCode::TooLong,
+            format!("the PDF is larger than the limit of {max_bytes} bytes"),
+        ));
     }
     if !req.pdf.starts_with(b"%PDF-") {
         return Err(HubError::invalid("pdf", "not a PDF file (it must start with %PDF-)"));
     }
-    if let Some(number) = &req.document_number
-        && (number.trim().is_empty() || number.chars().count() > MAX_DOCUMENT_NUMBER_LEN)
-    {
-        return Err(HubError::invalid("document_number", format!("must be 1 to {MAX_DOCUMENT_NUMBER_LEN} characters")));
+    if let Some(number) = &req.document_number {
+        let len = if number.trim().is_empty() { 0 } else { number.chars().count() };
+        if len == 0 || len > MAX_DOCUMENT_NUMBER_LEN {
+            return Err(HubError::invalid_with_code(
+                "document_number",
+                FieldErrorCode::for_length(len, MAX_DOCUMENT_NUMBER_LEN),
+                format!("must be 1 to {MAX_DOCUMENT_NUMBER_LEN} characters"),
+            ));
+        }
     }
     Ok(())
 }

@@ -66,7 +66,7 @@ reason-too-many = has too many entries
 reason-duplicate = lists the same entry twice, or is already used
 reason-date-future = must not be in the future
 reason-date-expired = is already in the past
-reason-date-order = must be after the issue date
+reason-date-order = is not later than the issue or start date
 reason-period-too-long = gives a validity period that is too long
 reason-invalid = is not valid
 

@@ -66,7 +66,7 @@ reason-too-many = содержит слишком много значений
 reason-duplicate = содержит повторяющееся значение или уже используется
 reason-date-future = не может быть в будущем
 reason-date-expired = уже в прошлом
-reason-date-order = должна быть позже даты выдачи
+reason-date-order = должна быть позже даты выдачи или начала
 reason-period-too-long = задаёт слишком долгий срок действия
 reason-invalid = указано неверно
 

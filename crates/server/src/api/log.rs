@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ecert_domain::FieldError;
+use ecert_domain::{FieldError, FieldErrorCode};
 use ecert_hub::log::{ConsistencyProof, InclusionProof};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,8 +96,16 @@ async fn inclusion_proof(
 ) -> Result<Json<InclusionProof>, ApiError> {
     let index = match (q.index, q.event) {
         (Some(index), None) | (None, Some(index)) => index,
-        (Some(_), Some(_)) => return Err(query_error("query/event", "give either index or event, not both")),
-        (None, None) => return Err(query_error("query/index", "a leaf index is required (index or event)")),
+        (Some(_), Some(_)) => {
+            return Err(query_error("query/event", FieldErrorCode::Invalid, "give either index or event, not both"));
+        }
+        (None, None) => {
+            return Err(query_error(
+                "query/index",
+                FieldErrorCode::Required,
+                "a leaf index is required (index or event)",
+            ));
+        }
     };
     Ok(Json(s.hub.inclusion_proof(index, q.size).await?))
 }
@@ -122,6 +130,6 @@ async fn consistency_proof(
     Ok(Json(s.hub.consistency_proof(q.first, q.second).await?))
 }
 
-fn query_error(field: &str, reason: &str) -> ApiError {
-    ApiError::invalid(vec![FieldError::new(field, reason)])
+fn query_error(field: &str, code: FieldErrorCode, reason: &str) -> ApiError {
+    ApiError::invalid(vec![FieldError::with_code(field, code, reason)])
 }

@@ -10,8 +10,8 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ecert_domain::FieldError;
 use ecert_domain::document::MAX_DOCUMENT_NUMBER_LEN;
+use ecert_domain::{FieldError, FieldErrorCode};
 use ecert_hub::verification::{StatusAnswer, Verification, VerifyRequest};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -108,14 +108,19 @@ async fn read_verify_request(req: Request, max_pdf: usize) -> Result<VerifyReque
                 number = Some(text.trim().to_owned());
             }
             _ => {
-                return Err(ApiError::invalid(vec![FieldError::new(
+                let repeated = name == PDF_PART || name == DOCUMENT_NUMBER_PART;
+                let code = if repeated { FieldErrorCode::Duplicate } else { FieldErrorCode::Invalid };
+                return Err(ApiError::invalid(vec![FieldError::with_code(
                     "multipart",
+                    code,
                     "send the part 'pdf' once and at most one 'document_number'",
                 )]));
             }
         }
     }
-    let pdf = pdf.ok_or_else(|| ApiError::invalid(vec![FieldError::new(PDF_PART, "this part is missing")]))?;
+    let pdf = pdf.ok_or_else(|| {
+        ApiError::invalid(vec![FieldError::with_code(PDF_PART, FieldErrorCode::Required, "this part is missing")])
+    })?;
     Ok(VerifyRequest { pdf, document_number: number })
 }
 

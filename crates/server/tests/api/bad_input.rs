@@ -167,3 +167,27 @@ async fn a_cab_cannot_read_or_change_another_cabs_data() {
     assert_eq!(app.log_size().await, before);
     let _ = other_cab;
 }
+
+/// `(field, code)` of every entry of a problem's `errors`.
+fn field_codes(r: &crate::app::Response) -> Vec<(String, String)> {
+    let errors = r.body["errors"].as_array().unwrap();
+    errors.iter().map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned())).collect()
+}
+
+#[tokio::test]
+async fn field_errors_carry_machine_readable_codes() {
+    let app = TestApp::start().await;
+    let pairs = |v: &[(&str, &str)]| v.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect::<Vec<_>>();
+    let before = app.log_size().await;
+    let body = json!({"country": "XX", "name": " ", "roles": ["customs", "customs"]});
+    let r = app.post("/api/v1/institutions", app.op(), body).await;
+    assert_problem(&r, 422, Some("roles/1"));
+    assert_eq!(field_codes(&r), pairs(&[("country", "invalid"), ("name", "required"), ("roles/1", "duplicate")]));
+    let scope = format!("/api/v1/institutions/{}/scope", app.demo.cab_id);
+    let body =
+        json!({"document_type": "TR", "hs_prefix": "84", "valid_from": "2026-02-01", "valid_until": "2026-01-01"});
+    let r = app.post(&scope, app.op(), body).await;
+    assert_problem(&r, 422, Some("valid_until"));
+    assert_eq!(field_codes(&r), pairs(&[("valid_until", "date_order")]));
+    assert_eq!(app.log_size().await, before, "nothing was stored");
+}

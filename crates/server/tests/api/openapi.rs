@@ -51,6 +51,13 @@ async fn document_is_valid_and_every_operation_is_described() {
     }
     assert!(operations >= 27, "only {operations} operations documented");
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    // Field errors document their machine-readable code and every value it takes.
+    let field_error = &schemas["FieldError"];
+    assert_eq!(field_error["properties"]["code"]["$ref"], "#/components/schemas/FieldErrorCode", "{field_error}");
+    assert!(field_error["required"].as_array().unwrap().iter().any(|r| r == "code"), "{field_error}");
+    let codes: Vec<&str> =
+        schemas["FieldErrorCode"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert!(codes.contains(&"date_order") && codes.contains(&"invalid") && codes.len() == 9, "{codes:?}");
 }
 
 #[tokio::test]

@@ -11,12 +11,12 @@ use askama::Template;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use ecert_domain::FieldErrors;
 use ecert_domain::document::{NewDocumentMetadata, NewParty};
 use ecert_domain::document_type::DocumentType;
 use ecert_domain::institution::LifecycleStatus;
 use ecert_domain::page::{MAX_PAGE_SIZE, PageRequest};
 use ecert_domain::scope::ScopeEntry;
+use ecert_domain::{FieldError, FieldErrorCode, FieldErrors};
 use ecert_hub::HubError;
 use ecert_hub::exchange::{PushRequest, Submission};
 use ecert_store::InstitutionFilter;
@@ -69,7 +69,7 @@ impl UploadValues {
         };
         errors.into_result()?;
         let (Some(issue_date), Some(valid_until)) = (issue_date, valid_until) else {
-            return Err(ecert_domain::FieldError::new("issue_date", "must not be empty").into());
+            return Err(FieldError::with_code("issue_date", FieldErrorCode::Required, "must not be empty").into());
         };
         let party = |name: &str| (!name.is_empty()).then(|| NewParty { name: name.to_owned(), country: None });
         Ok(NewDocumentMetadata {
@@ -97,7 +97,7 @@ pub(super) fn split_list(text: &str, separators: &[char]) -> Vec<String> {
 /// A date input's value (`YYYY-MM-DD`, what `<input type=date>` sends).
 fn parse_date(errors: &mut FieldErrors, field: &str, text: &str) -> Option<Date> {
     if text.is_empty() {
-        errors.push(field, "must not be empty");
+        errors.push_code(field, FieldErrorCode::Required, "must not be empty");
         return None;
     }
     errors.check(field, Date::parse(text, format_description!("[year]-[month]-[day]")))
@@ -200,7 +200,13 @@ pub(super) async fn submit(State(state): State<PortalState>, viewer: Viewer, req
     };
     let values = UploadValues::from_form(&form);
     let Some(pdf) = form.file("pdf") else {
-        return form_again(&state, &viewer, values, &HubError::invalid("pdf", "must not be empty")).await;
+        return form_again(
+            &state,
+            &viewer,
+            values,
+            &HubError::invalid_with_code("pdf", FieldErrorCode::Required, "must not be empty"),
+        )
+        .await;
     };
     let metadata = match values.metadata() {
         Ok(m) => m,

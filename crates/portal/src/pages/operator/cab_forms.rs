@@ -12,7 +12,7 @@ use axum::response::Response;
 use ecert_domain::accreditation::NewAccreditation;
 use ecert_domain::ids::InstitutionId;
 use ecert_domain::scope::NewScopeEntry;
-use ecert_domain::{FieldError, FieldErrors};
+use ecert_domain::{FieldErrorCode, FieldErrors};
 use ecert_hub::HubError;
 use serde::Deserialize;
 
@@ -38,7 +38,7 @@ pub(super) struct AccreditationForm {
 /// A required date field: the error names `field` when it is blank or not a date.
 fn required_date(errors: &mut FieldErrors, field: &str, text: &str) -> Option<time::Date> {
     if text.trim().is_empty() {
-        errors.push(field, "is required");
+        errors.push_code(field, FieldErrorCode::Required, "is required");
         return None;
     }
     let date = parse_date(text);
@@ -146,7 +146,7 @@ impl ScopeForm {
             .map(str::to_owned)
             .collect();
         if destinations.len() > MAX_DESTINATIONS {
-            errors.0.push(FieldError::new("destinations", format!("at most {MAX_DESTINATIONS} entries")));
+            errors.push_code("destinations", FieldErrorCode::TooMany, format!("at most {MAX_DESTINATIONS} entries"));
         }
         match valid_from {
             Some(valid_from) if errors.0.is_empty() => Ok(NewScopeEntry {

@@ -3,8 +3,8 @@
 
 use super::institutions::institution_options;
 use super::shared::{
-    SelectOption, cursor, institution_filter, institution_names, invalid, link_with_query, page_after, path_id,
-    present, query, required_id,
+    SelectOption, cursor, institution_filter, institution_names, link_with_query, page_after, path_id, present, query,
+    required_id,
 };
 use super::{operator_path_id, refuse_unless_operator};
 use crate::csrf::{CsrfForm, UploadForm};
@@ -16,6 +16,7 @@ use askama::Template;
 use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ecert_domain::FieldErrorCode;
 use ecert_domain::ids::{CertificateId, InstitutionId};
 use ecert_domain::institution::Role;
 use ecert_domain::page::PageRequest;
@@ -182,10 +183,14 @@ fn submitted_certificate(form: &UploadForm) -> Result<Vec<u8>, HubError> {
         None => form.text("pem").map(String::into_bytes).unwrap_or_default(),
     };
     if bytes.is_empty() {
-        return Err(invalid("certificate", "is required"));
+        return Err(HubError::invalid_with_code("certificate", FieldErrorCode::Required, "is required"));
     }
     if bytes.len() > MAX_CERTIFICATE_BYTES {
-        return Err(invalid("certificate", "must be at most 65536 bytes"));
+        return Err(HubError::invalid_with_code(
+            "certificate",
+            FieldErrorCode::TooLong,
+            format!("must be at most {MAX_CERTIFICATE_BYTES} bytes"),
+        ));
     }
     Ok(bytes)
 }
@@ -239,7 +244,8 @@ pub(super) async fn revoke(
     }
     let result = async {
         let id = path_id::<CertificateId>(&id, "certificate")?;
-        let reason = RevocationReason::parse(form.reason.trim()).ok_or_else(|| invalid("reason", "is required"))?;
+        let reason = RevocationReason::parse(form.reason.trim())
+            .ok_or_else(|| HubError::invalid_with_code("reason", FieldErrorCode::Required, "is required"))?;
         state.hub.revoke_certificate(viewer.principal(), id, reason, None).await
     }
     .await;

@@ -3,7 +3,7 @@
 
 use super::institutions::{basis_key, status_class, status_key};
 use super::operator_path_id;
-use super::shared::{SelectOption, StatusForm, invalid, parse_date, roles_text};
+use super::shared::{SelectOption, StatusForm, parse_date, roles_text};
 use crate::csrf::CsrfForm;
 use crate::page::{Ctx, render, see_other};
 use crate::state::PortalState;
@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ecert_domain::FieldErrorCode;
 use ecert_domain::accreditation::AccreditationBasis;
 use ecert_domain::document_type::DocumentType;
 use ecert_domain::ids::{AccreditationBodyId, InstitutionId};
@@ -308,7 +309,7 @@ pub(super) async fn set_status(
     };
     let result = match LifecycleStatus::parse(form.status.trim()) {
         Some(status) => state.hub.set_institution_status(viewer.principal(), id, status).await.map(|_| ()),
-        None => Err(invalid("status", "is required")),
+        None => Err(HubError::invalid_with_code("status", FieldErrorCode::Required, "is required")),
     };
     form_answer(&state, &viewer, id, result, "?notice=operator-status-changed", DetailDrafts::default).await
 }
@@ -333,7 +334,7 @@ pub(super) async fn notify_withdrawal(
     let result = match (text.is_empty(), parse_date(text)) {
         (true, _) => state.hub.notify_withdrawal(viewer.principal(), id, None).await.map(|_| ()),
         (false, Some(date)) => state.hub.notify_withdrawal(viewer.principal(), id, Some(date)).await.map(|_| ()),
-        (false, None) => Err(invalid("effective_date", "is not a date")),
+        (false, None) => Err(HubError::invalid("effective_date", "is not a date")),
     };
     let drafts = || DetailDrafts { effective_date: form.effective_date, ..DetailDrafts::default() };
     form_answer(&state, &viewer, id, result, "?notice=operator-withdrawal-done", drafts).await

@@ -3,11 +3,11 @@
 
 use crate::page::Ctx;
 use crate::state::PortalState;
+use ecert_domain::FieldErrorCode;
 use ecert_domain::auth::Principal;
 use ecert_domain::ids::InstitutionId;
 use ecert_domain::institution::Role;
 use ecert_domain::page::{MAX_PAGE_SIZE, Page, PageRequest};
-use ecert_domain::{FieldError, FieldErrors};
 use ecert_hub::HubError;
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -107,11 +107,6 @@ pub(crate) fn cursor(value: &Option<String>) -> Option<String> {
     present(value).filter(|c| c.len() <= MAX_QUERY_VALUE && c.bytes().all(|b| b.is_ascii_graphic())).map(str::to_owned)
 }
 
-/// A form problem found before the hub was asked, phrased like the hub's own (`field`: generic reason).
-pub(crate) fn invalid(field: &str, reason: &str) -> HubError {
-    HubError::Invalid(FieldErrors(vec![FieldError::new(field, reason)]))
-}
-
 /// An id from the path; anything that is not one is "not found", like an id that names nothing.
 pub(crate) fn path_id<T: FromStr>(text: &str, what: &'static str) -> Result<T, HubError> {
     if text.len() > MAX_QUERY_VALUE {
@@ -123,9 +118,9 @@ pub(crate) fn path_id<T: FromStr>(text: &str, what: &'static str) -> Result<T, H
 /// A required id from a form field (`text` trimmed): blank is "required", anything else must be an id.
 pub(crate) fn required_id<T: FromStr>(field: &str, text: &str) -> Result<T, HubError> {
     if text.is_empty() {
-        return Err(invalid(field, "is required"));
+        return Err(HubError::invalid_with_code(field, FieldErrorCode::Required, "is required"));
     }
-    text.parse().map_err(|_| invalid(field, "is not valid"))
+    text.parse().map_err(|_| HubError::invalid(field, "is not valid"))
 }
 
 /// A form that sets a record's status (`status` = the new status's code).

@@ -3,8 +3,8 @@
 
 use super::institutions::institution_options;
 use super::shared::{
-    Check, SelectOption, StatusForm, field, fields, institution_filter, institution_names, invalid, path_id, present,
-    query, required_id, role_checks, roles_text,
+    Check, SelectOption, StatusForm, field, fields, institution_filter, institution_names, path_id, present, query,
+    required_id, role_checks, roles_text,
 };
 use super::{operator_path_id, refuse_unless_operator};
 use crate::csrf::CsrfForm;
@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ecert_domain::FieldErrorCode;
 use ecert_domain::ids::{InstitutionId, UserId};
 use ecert_domain::institution::Role;
 use ecert_domain::user::{NewUser, User, UserStatus};
@@ -159,7 +160,7 @@ pub(super) async fn create(
         let institution = required_id::<InstitutionId>("institution", &draft.institution)?;
         let mut roles = Vec::new();
         for code in &draft.roles {
-            roles.push(Role::parse(code).ok_or_else(|| invalid("roles", "is not valid"))?);
+            roles.push(Role::parse(code).ok_or_else(|| HubError::invalid("roles", "is not valid"))?);
         }
         let new = NewUser {
             institution,
@@ -200,7 +201,8 @@ pub(super) async fn set_status(
         return list_page(&state, &viewer, ctx, &ListQuery::default(), Draft::default(), StatusCode::CONFLICT).await;
     }
     let result = async {
-        let status = status.ok_or_else(|| invalid("status", "is required"))?;
+        let status =
+            status.ok_or_else(|| HubError::invalid_with_code("status", FieldErrorCode::Required, "is required"))?;
         let user = state.hub.get_user(viewer.principal(), id).await?;
         state.hub.set_user_status(viewer.principal(), id, status).await?;
         Ok::<_, HubError>((user.institution, status))
