@@ -144,7 +144,7 @@ impl NewDocumentMetadata {
     }
 }
 
-/// Free text: non-empty, bounded, and free of control characters (line breaks allowed where `multiline`).
+/// One to `MAX_HS_CODES` HS codes, each valid and none listed twice (compared after normalisation).
 fn validate_hs_codes(errors: &mut FieldErrors, raw: &[String]) -> Vec<HsCode> {
     if raw.is_empty() {
         errors.push_code("hs_codes", FieldErrorCode::Required, "at least one HS code is required");
