@@ -80,7 +80,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let pki = TestPki::generate().expect("test PKI");
-    eprintln!("signing {uploads} documents of about 200 KB ...");
+    eprintln!("signing {} documents of about 200 KB ...", WARM_UP + 2 * uploads);
     let docs = Arc::new(documents(&pki, WARM_UP + 2 * uploads));
     let size = docs[0].pdf.len();
 
