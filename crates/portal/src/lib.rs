@@ -5,6 +5,7 @@
 //! The server merges [`router`] into its app; everything lives under `/portal` plus the stylesheet.
 
 pub mod csrf;
+pub mod download;
 pub mod errors;
 pub mod i18n;
 pub mod labels;

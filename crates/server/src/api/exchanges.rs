@@ -7,18 +7,15 @@ use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use axum::Json;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine;
+use axum::response::Response;
 use ecert_domain::country::CountryCode;
 use ecert_domain::document_type::DocumentType;
 use ecert_domain::exchange::{DeliveryStatus, NewBusinessReply};
 use ecert_domain::ids::{ExchangeId, InstitutionId};
 use ecert_domain::page::Page;
 use ecert_domain::{FieldError, FieldErrors};
-use ecert_hub::exchange::{Changes, ExchangeDetail, PdfDownload};
+use ecert_hub::exchange::{Changes, ExchangeDetail};
 use ecert_store::exchange::{ExchangeFilter, ExchangeRecord, ExchangeWithDocument};
 use serde::Deserialize;
 use time::Date;
@@ -166,27 +163,7 @@ async fn download_pdf(
     Auth(p): Auth,
     ApiPath(id): ApiPath<ExchangeId>,
 ) -> Result<Response, ApiError> {
-    Ok(pdf_response(s.hub.download_pdf(&p, id).await?))
-}
-
-fn pdf_response(download: PdfDownload) -> Response {
-    let PdfDownload { stream, file_name } = download;
-    let digest = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(stream.sha256.0));
-    // The hub derives the name from letters, digits, '-', '_' and '.' only (the one rule is in the hub).
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    let mut response = Body::from_stream(stream.chunks).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stream.size));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    // Both values are visible ASCII by construction, so the conversions cannot fail.
-    if let Ok(digest) = HeaderValue::try_from(digest) {
-        headers.insert(HeaderName::from_static("repr-digest"), digest);
-    }
-    if let Ok(disposition) = HeaderValue::try_from(disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    response
+    Ok(ecert_portal::download::pdf_response(s.hub.download_pdf(&p, id).await?))
 }
 
 /// Reply with a business decision (the receiving authority): `received`, `accepted` or `rejected` (a rejection

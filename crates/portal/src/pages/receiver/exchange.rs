@@ -12,17 +12,15 @@ use crate::pages::operator::shared::{SelectOption, hs_display, institution_names
 use crate::state::PortalState;
 use crate::viewer::Viewer;
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine;
+use axum::http::StatusCode;
+use axum::response::Response;
 use ecert_domain::auth::Principal;
 use ecert_domain::exchange::{BusinessDecision, DeliveryStatus, NewBusinessReply};
 use ecert_domain::ids::ExchangeId;
 use ecert_domain::page::{MAX_PAGE_SIZE, PageRequest};
 use ecert_hub::HubError;
-use ecert_hub::exchange::{ExchangeDetail, PdfDownload};
+use ecert_hub::exchange::ExchangeDetail;
 use ecert_store::StoredAuditEvent;
 use serde::Deserialize;
 
@@ -270,7 +268,7 @@ pub(super) async fn download(State(state): State<PortalState>, viewer: Viewer, P
         Err(e) => Err(e),
     };
     match result {
-        Ok(download) => pdf_response(download),
+        Ok(download) => crate::download::pdf_response(download),
         Err(HubError::Gone(_)) => {
             let mut ctx = viewer.ctx();
             ctx.error(ctx.t("receiver-pdf-gone-page"));
@@ -278,25 +276,6 @@ pub(super) async fn download(State(state): State<PortalState>, viewer: Viewer, P
         }
         Err(e) => viewer.fail(&e),
     }
-}
-
-fn pdf_response(download: PdfDownload) -> Response {
-    let PdfDownload { stream, file_name } = download;
-    let digest = format!("sha-256=:{}:", base64::engine::general_purpose::STANDARD.encode(stream.sha256.0));
-    // The hub builds the name from letters, digits, '-', '_' and '.' only, so it needs no quoting rules.
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    let mut response = Body::from_stream(stream.chunks).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stream.size));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(digest) = HeaderValue::try_from(digest) {
-        headers.insert(HeaderName::from_static("repr-digest"), digest);
-    }
-    if let Ok(disposition) = HeaderValue::try_from(disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
-    }
-    response
 }
 
 #[derive(Deserialize)]
