@@ -300,13 +300,15 @@ impl Hub {
         today: time::Date,
         report: &serde_json::Value,
     ) -> Result<Vec<InstitutionId>> {
-        let mut candidates: Vec<Institution> = registry.authorities_of(metadata.destination_country).await?.to_vec();
+        let authorities = registry.authorities_of(metadata.destination_country).await?;
+        // The cached list as it is, copied only when a named authority must be added to it.
+        let mut candidates: std::borrow::Cow<'_, [Institution]> = std::borrow::Cow::Borrowed(&authorities);
         // A named authority of another country is loaded too, so the answer says why it cannot receive.
         if let Some(named) = metadata.receiving_authority
             && !candidates.iter().any(|i| i.id == named)
             && let Some(institution) = self.store().get_institution(named).await?
         {
-            candidates.push(institution);
+            candidates.to_mut().push(institution);
         }
         route(metadata, &candidates, today, |i, t| i.accepts(t)).map_err(|e| match e {
             RoutingError::NoReceiver { .. } => {

@@ -14,26 +14,18 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER countries_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON countries
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER institutions_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON institutions
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER institution_roles_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON institution_roles
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER accreditation_bodies_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON accreditation_bodies
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER accreditations_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON accreditations
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER scope_entries_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON scope_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER certificates_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON certificates
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
-
-CREATE TRIGGER webhooks_moves_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON webhooks
-    FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version();
+-- One trigger per registry table, created from one list of the tables.
+DO $$
+DECLARE
+    registry_table TEXT;
+BEGIN
+    FOREACH registry_table IN ARRAY ARRAY['countries', 'institutions', 'institution_roles', 'accreditation_bodies',
+        'accreditations', 'scope_entries', 'certificates', 'webhooks']
+    LOOP
+        EXECUTE format(
+            'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+            'FOR EACH STATEMENT EXECUTE FUNCTION move_registry_version()',
+            registry_table || '_moves_registry_version', registry_table);
+    END LOOP;
+END;
+$$;
